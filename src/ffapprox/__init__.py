@@ -1,0 +1,16 @@
+"""ffapprox: feed-forward approximations of recurrent threshold-linear rate networks.
+
+Muir, D. R. (2018). Feed-forward approximations to dynamic recurrent network architectures.
+Neural Computation 30(2):546-567. doi:10.1162/neco_a_01042
+"""
+
+from ._dynamics import jacobian as jacobian
+from ._dynamics import simulate as simulate
+from ._dynamics import vector_field as vector_field
+from ._fixed_points import STATUS_NAMES as STATUS_NAMES
+from ._fixed_points import FixedPointResult as FixedPointResult
+from ._fixed_points import Status as Status
+from ._fixed_points import solve_fixed_points as solve_fixed_points
+from ._network import RecurrentNetwork as RecurrentNetwork
+
+__version__ = "0.1.0"

@@ -1,0 +1,94 @@
+"""Builders for recurrent networks with known computations."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._network import RecurrentNetwork
+
+
+def _check_count(name: str, value: int, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def _check_weight(name: str, value: float, *, positive: bool = False) -> float:
+    value = float(value)
+    if not np.isfinite(value) or value < 0 or (positive and value == 0):
+        kind = "positive" if positive else "non-negative"
+        raise ValueError(f"{name} must be a finite {kind} number, got {value!r}")
+    return value
+
+
+def partitioned_network(
+    n_partitions: int = 2,
+    partition_size: int = 2,
+    n_inhibitory: int = 1,
+    w_E: float = 2.5,
+    w_I: float = 8.0,
+    bias: float = 0.0,
+    *,
+    tau_E: float = 1.0,
+    tau_I: float = 0.5,
+    form: str = "threshold-linear",
+) -> RecurrentNetwork:
+    r"""Excitatory partitions competing through shared inhibition (Muir 2018, Fig. 2a).
+
+    Neurons are ordered partition by partition (``partition_size`` excitatory neurons
+    each), then the ``n_inhibitory`` inhibitory neurons. Connectivity:
+
+    * excitatory, all-or-nothing within a partition (self-connections included): weight
+      ``w_E / partition_size``, so ``w_E`` is the total excitatory weight a neuron receives
+      from its own partition when the partition is uniformly active; none between partitions;
+    * excitatory -> inhibitory: weight ``1 / partition_size`` from every excitatory neuron,
+      so each inhibitory neuron is driven by the sum of the partitions' mean rates;
+    * inhibitory -> excitatory: weight ``-w_I / n_inhibitory`` onto every excitatory
+      neuron, so ``w_I`` is the total inhibition per unit of inhibitory rate;
+    * no inhibitory -> inhibitory connections.
+
+    With one partition winning at common rate ``r`` and the others silent, the fixed point
+    obeys ``r (1 - w_E + w_I) = iota`` (iota the winner's mean input minus bias), so the
+    winner's rate is linear in its input, and a silent partition stays silent while its
+    mean input is below ``w_I r``. The seed's network is ``{N, w_E, w_I, b} = {5, 2.5, 8, 0}``,
+    the default.
+
+    Time constants are not given in the paper. Fixed points do not depend on them but their
+    stability does: with ``w_E > 1`` the winning partition is held in check only by the
+    inhibitory loop, which must be fast enough. ``tau_I = 0.5 tau_E`` is the default; the
+    README reports the measured fraction of stable inputs against ``tau_I``.
+
+    Arguments:
+        n_partitions, partition_size, n_inhibitory: population sizes (>= 1; inhibitory >= 0).
+        w_E: total within-partition excitatory weight; w_I: total inhibitory weight.
+        bias: threshold of every neuron.
+        tau_E, tau_I: time constants of the excitatory and inhibitory neurons.
+        form: dynamics form, see :class:`RecurrentNetwork`.
+
+    Example:
+        >>> net = partitioned_network()
+        >>> net.n_neurons
+        5
+    """
+    n_partitions = _check_count("n_partitions", n_partitions, 1)
+    partition_size = _check_count("partition_size", partition_size, 1)
+    n_inhibitory = _check_count("n_inhibitory", n_inhibitory, 0)
+    w_E = _check_weight("w_E", w_E)
+    w_I = _check_weight("w_I", w_I)
+    n_exc = n_partitions * partition_size
+    n = n_exc + n_inhibitory
+    weights = np.zeros((n, n))
+    for p in range(n_partitions):
+        block = slice(p * partition_size, (p + 1) * partition_size)
+        weights[block, block] = w_E / partition_size
+    if n_inhibitory:
+        weights[n_exc:, :n_exc] = 1.0 / partition_size
+        weights[:n_exc, n_exc:] = -w_I / n_inhibitory
+    tau = np.concatenate([np.full(n_exc, tau_E), np.full(n_inhibitory, tau_I)])
+    return RecurrentNetwork(weights, tau=tau, bias=bias, form=form)  # type: ignore[arg-type]
+
+
+def partition_labels(n_partitions: int, partition_size: int, n_inhibitory: int) -> np.ndarray:
+    """Partition index of each neuron of :func:`partitioned_network`; -1 for inhibitory."""
+    exc = np.repeat(np.arange(n_partitions), partition_size)
+    return np.concatenate([exc, np.full(n_inhibitory, -1)])
