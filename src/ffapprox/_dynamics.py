@@ -23,6 +23,7 @@ class Dynamics:
 
     def __init__(self, network: RecurrentNetwork, dtype: torch.dtype, device) -> None:
         self.network = network
+        device = check_device(device)
         self.weights, tau, self.bias = network.tensors(dtype, device)
         self.rate = 1.0 / tau
         self.weights_t = self.weights.T.contiguous()
@@ -34,7 +35,9 @@ class Dynamics:
         n = network.n_neurons
         self.eye = torch.eye(n, dtype=dtype, device=self.device)
         # Row norms of the switching matrix S (s(x) = S x): distances to region boundaries.
-        switch_rows = np.ones(n) if self.threshold_linear else np.linalg.norm(network.weights, axis=1)
+        switch_rows = (
+            np.ones(n) if self.threshold_linear else np.linalg.norm(network.weights, axis=1)
+        )
         self.switch_row_norm = torch.as_tensor(switch_rows, dtype=dtype, device=self.device)
 
     def switching(self, x: torch.Tensor) -> torch.Tensor:
@@ -65,7 +68,8 @@ class Dynamics:
         return acc.mul_(h / 6.0).add_(x)
 
     def system_matrix(self, active: torch.Tensor) -> torch.Tensor:
-        """``M = I - W D`` (or ``I - D W``) for active sets (U, N); fixed point solves M x = drive."""
+        """``M = I - W D`` (or ``I - D W``) for active sets (U, N); fixed points solve
+        ``M x = drive``."""
         mask = active.to(self.dtype)
         if self.threshold_linear:
             return self.eye - self.weights * mask[:, None, :]
@@ -74,6 +78,19 @@ class Dynamics:
     def jacobian_from_active(self, active: torch.Tensor) -> torch.Tensor:
         """``A = -T^-1 M`` for active sets (U, N) -> (U, N, N)."""
         return -self.rate[:, None] * self.system_matrix(active)
+
+
+def check_device(device) -> torch.device:
+    """``device`` as a torch.device; ``ValueError`` when unknown or not available here."""
+    if device is None:
+        return torch.device("cpu")
+    try:
+        device = torch.device(device)
+    except (RuntimeError, TypeError):
+        raise ValueError(f"device must be a torch device such as 'cpu' or 'cuda', got {device!r}")
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device {str(device)!r} requested but CUDA is not available")
+    return device
 
 
 def spectral_bound(network: RecurrentNetwork) -> float:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import tempfile
 import zipfile
@@ -34,10 +35,17 @@ def atomic_path(path: str | os.PathLike, *, suffix: str | None = None) -> Iterat
     tmp = Path(tmp_name)
     try:
         yield tmp
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def save_npz(path: str | os.PathLike, **arrays) -> None:
@@ -52,15 +60,21 @@ def load_npz(path: str | os.PathLike, required: tuple[str, ...], what: str) -> d
     if not path.is_file():
         raise ValueError(f"{what} file {str(path)!r} does not exist")
     try:
-        with np.load(path, allow_pickle=False) as data:
-            missing = [k for k in required if k not in data.files]
-            if missing:
-                raise ValueError(
-                    f"{what} file {str(path)!r} lacks keys {missing}; it has {sorted(data.files)}"
-                )
-            return {k: data[k] for k in data.files}
-    except (OSError, zipfile.BadZipFile, EOFError) as err:
+        # Open the file here: np.load leaks its own handle when a zip header is corrupt.
+        with open(path, "rb") as handle:
+            data = np.load(handle, allow_pickle=False)
+            if not isinstance(data, np.lib.npyio.NpzFile):
+                raise ValueError("it holds a single array")
+            with data:
+                arrays = {k: data[k] for k in data.files}
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as err:
         raise ValueError(f"{what} file {str(path)!r} is not a readable .npz ({err})") from None
+    missing = [k for k in required if k not in arrays]
+    if missing:
+        raise ValueError(
+            f"{what} file {str(path)!r} lacks keys {missing}; it has {sorted(arrays)}"
+        )
+    return arrays
 
 
 def save_network(network: RecurrentNetwork, path: str | os.PathLike) -> None:
@@ -90,16 +104,69 @@ def load_array(path: str | os.PathLike, what: str = "inputs") -> np.ndarray:
     if not path.is_file():
         raise ValueError(f"{what} file {str(path)!r} does not exist")
     try:
-        loaded = np.load(path, allow_pickle=False)
+        # Open the file here: np.load leaks its own handle when a zip header is corrupt.
+        with open(path, "rb") as handle:
+            loaded = np.load(handle, allow_pickle=False)
+            if isinstance(loaded, np.lib.npyio.NpzFile):
+                with loaded:
+                    names = loaded.files
+                    loaded = loaded[names[0]] if len(names) == 1 else None
     except (OSError, ValueError, zipfile.BadZipFile, EOFError) as err:
         raise ValueError(f"{what} file {str(path)!r} is not a readable .npy ({err})") from None
-    if isinstance(loaded, np.lib.npyio.NpzFile):
-        with loaded:
-            if len(loaded.files) != 1:
-                raise ValueError(
-                    f"{what} file {str(path)!r} must hold one array, it holds {loaded.files}"
-                )
-            loaded = loaded[loaded.files[0]]
+    if loaded is None:
+        raise ValueError(f"{what} file {str(path)!r} must hold one array, it holds {names}")
     if not np.issubdtype(loaded.dtype, np.number):
         raise ValueError(f"{what} must be numeric, got dtype {loaded.dtype}")
     return np.asarray(loaded, dtype=np.float64)
+
+
+DATASET_KEYS = ("inputs", "rates", "state", "status", "status_names", "steps", "metadata")
+
+
+def save_dataset(dataset, path: str | os.PathLike) -> None:
+    """Write a :class:`FixedPointDataset` as ``.npz``; metadata as a JSON string."""
+    from ._fixed_points import STATUS_NAMES
+
+    save_npz(
+        path,
+        inputs=dataset.inputs,
+        rates=dataset.rates,
+        state=dataset.state,
+        status=dataset.status,
+        status_names=np.array(STATUS_NAMES),
+        steps=dataset.steps,
+        metadata=np.array(json.dumps(dataset.metadata, sort_keys=True)),
+    )
+
+
+def load_dataset(path: str | os.PathLike):
+    """Read a dataset written by :func:`save_dataset`; one-line ``ValueError`` if it cannot."""
+    from ._dataset import FixedPointDataset
+    from ._fixed_points import STATUS_NAMES
+
+    data = load_npz(path, DATASET_KEYS, "dataset")
+    where = f"dataset file {str(path)!r}"
+    names = tuple(str(name) for name in data["status_names"].tolist())
+    if names != STATUS_NAMES:
+        raise ValueError(f"{where} has status names {list(names)}, expected {list(STATUS_NAMES)}")
+    try:
+        metadata = json.loads(str(data["metadata"]))
+    except json.JSONDecodeError as err:
+        raise ValueError(f"{where} has unreadable metadata ({err})") from None
+    arrays = {}
+    for key, dtype in (("inputs", np.float64), ("rates", np.float64), ("state", np.float64)):
+        if not np.issubdtype(data[key].dtype, np.floating):
+            raise ValueError(f"{where}: {key} must be floating point, got {data[key].dtype}")
+        arrays[key] = data[key].astype(dtype, copy=False)
+    for key, dtype in (("status", np.int8), ("steps", np.int64)):
+        if not np.issubdtype(data[key].dtype, np.integer):
+            raise ValueError(f"{where}: {key} must be integer, got {data[key].dtype}")
+        arrays[key] = data[key].astype(dtype, copy=False)
+    if arrays["status"].size and not (
+        arrays["status"].min() >= 0 and arrays["status"].max() < len(STATUS_NAMES)
+    ):
+        raise ValueError(f"{where} has status codes outside 0..{len(STATUS_NAMES) - 1}")
+    try:
+        return FixedPointDataset(metadata=metadata, **arrays)
+    except ValueError as err:
+        raise ValueError(f"{where} is inconsistent: {err}") from None

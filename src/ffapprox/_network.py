@@ -78,7 +78,9 @@ class RecurrentNetwork:
     def __post_init__(self) -> None:
         weights = np.asarray(self.weights, dtype=np.float64)
         if weights.ndim != 2 or weights.shape[0] != weights.shape[1] or weights.shape[0] == 0:
-            raise ValueError(f"weights must be a non-empty square matrix, got shape {weights.shape}")
+            raise ValueError(
+                f"weights must be a non-empty square matrix, got shape {weights.shape}"
+            )
         if not np.all(np.isfinite(weights)):
             raise ValueError("weights must be finite, got NaN or inf entries")
         if self.form not in FORMS:

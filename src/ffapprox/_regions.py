@@ -13,6 +13,9 @@ from ._dynamics import Dynamics
 
 # Active sets of up to 62 neurons are packed into int64 codes; larger ones are keyed by bytes.
 _MAX_CODED_NEURONS = 62
+# Above this size the O(N^3) Lyapunov solve per region costs more than integrating on to
+# convergence, so regions get eigenvalues only and rows are accepted once converged.
+LYAPUNOV_MAX_NEURONS = 64
 # Elements of cached or gathered (N, N) matrices kept at once, bounding memory for large N.
 _MATRIX_ELEMENTS = 1 << 24
 
@@ -47,13 +50,15 @@ class RegionTable:
     the trajectory can never leave the region, hence converges to ``x*``.
 
     Results are cached by active set, so a structured network factorises each of its few
-    regions once per call.
+    regions once per call. Networks of more than 64 neurons skip the Lyapunov solve
+    (``certificate`` is False): their rows are accepted by the convergence rule alone.
     """
 
     def __init__(self, dynamics: Dynamics) -> None:
         self.dyn = dynamics
         n = dynamics.eye.shape[0]
         self.coded = n <= _MAX_CODED_NEURONS
+        self.certificate = n <= LYAPUNOV_MAX_NEURONS
         self.bits = 1 << torch.arange(min(n, _MAX_CODED_NEURONS), device=dynamics.device)
         self.cache_size = max(256, _MATRIX_ELEMENTS // (n * n))
         self.inverse_cache: dict[Hashable, torch.Tensor] = {}
@@ -70,13 +75,14 @@ class RegionTable:
         return Regions(unique_active, group, [row.tobytes() for row in packed])
 
     def _cached(self, cache: dict, keys: list, active: torch.Tensor, compute: Callable) -> list:
-        missing = [j for j, k in enumerate(keys) if k not in cache]
+        found = {k: cache[k] for k in keys if k in cache}
+        missing = [j for j, k in enumerate(keys) if k not in found]
         if missing:
             if len(cache) + len(missing) > self.cache_size:
                 cache.clear()
             for j, value in zip(missing, compute(active[missing]), strict=True):
-                cache[keys[j]] = value
-        return [cache[k] for k in keys]
+                cache[keys[j]] = found[keys[j]] = value
+        return [found[k] for k in keys]
 
     def fixed_points(self, regions: Regions, drive: torch.Tensor) -> torch.Tensor:
         """``x* = M^-1 drive`` for each row in its own region, (B, N)."""
@@ -110,7 +116,7 @@ class RegionTable:
         for a, m in zip(jac.numpy(), max_real.tolist(), strict=True):
             p = np.full_like(a, np.nan)
             gains = np.full(a.shape[0], np.inf)
-            if m < 0:
+            if m < 0 and self.certificate:
                 p = scipy.linalg.solve_continuous_lyapunov(a.T, -np.eye(a.shape[0]))
                 p = 0.5 * (p + p.T)
                 try:
@@ -120,8 +126,7 @@ class RegionTable:
                     pass  # P not positive definite numerically: no certificate.
             out.append(
                 tuple(
-                    torch.as_tensor(v, dtype=dyn.dtype, device=dyn.device)
-                    for v in (m, p, gains)
+                    torch.as_tensor(v, dtype=dyn.dtype, device=dyn.device) for v in (m, p, gains)
                 )
             )
         return out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import sys
+import warnings
 
 import click
 import torch
@@ -15,15 +16,24 @@ def fail(message: str) -> None:
     sys.exit(2)
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    click.echo(f"Warning ({category.__name__}): {message}", err=True)
+
+
 def handle_errors(func):
-    """Turn the library's ``ValueError``/``OSError`` into a one-line error and exit 2."""
+    """Turn the library's ``ValueError``/``OSError`` into a one-line error and exit 2;
+    show warnings as one line each."""
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
+        previous = warnings.showwarning
+        warnings.showwarning = _show_warning
         try:
             return func(*args, **kwargs)
         except (ValueError, OSError) as err:
             fail(str(err).splitlines()[0] if str(err) else type(err).__name__)
+        finally:
+            warnings.showwarning = previous
 
     return wrapper
 
@@ -31,6 +41,10 @@ def handle_errors(func):
 def resolve_device(device: str | None) -> str:
     if device in (None, "cpu"):
         return "cpu"
+    try:
+        torch.device(device)
+    except RuntimeError:
+        fail(f"--device must be a torch device such as cpu or cuda:0, got {device!r}")
     if device.startswith("cuda") and not torch.cuda.is_available():
         fail(f"--device {device!r} requested but CUDA is not available on this machine")
     return device
