@@ -4,6 +4,8 @@ Muir, D. R. (2018). Feed-forward approximations to dynamic recurrent network arc
 Neural Computation 30(2):546-567. doi:10.1162/neco_a_01042
 """
 
+from ._dataset import FixedPointDataset as FixedPointDataset
+from ._dataset import generate_dataset as generate_dataset
 from ._dynamics import jacobian as jacobian
 from ._dynamics import simulate as simulate
 from ._dynamics import vector_field as vector_field
@@ -11,6 +13,11 @@ from ._fixed_points import STATUS_NAMES as STATUS_NAMES
 from ._fixed_points import FixedPointResult as FixedPointResult
 from ._fixed_points import Status as Status
 from ._fixed_points import solve_fixed_points as solve_fixed_points
+from ._model import FeedForwardApproximation as FeedForwardApproximation
+from ._model import export_onnx as export_onnx
 from ._network import RecurrentNetwork as RecurrentNetwork
+from ._training import ConvergenceWarning as ConvergenceWarning
+from ._training import TrainingHistory as TrainingHistory
+from ._training import train as train
 
 __version__ = "0.1.0"

@@ -1,0 +1,167 @@
+"""``ffapprox generate | train | predict | export``: the approximation pipeline step by step."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import click
+import numpy as np
+
+from .._dataset import FixedPointDataset, generate_dataset
+from .._io import atomic_path, load_array, load_network
+from .._model import FeedForwardApproximation, export_onnx
+from .._training import ConvergenceWarning, train
+from ._common import device_option, handle_errors, progress_bar, quiet_option, resolve_device
+
+
+def _check_suffix(output: str, suffix: str) -> None:
+    if not output.endswith(suffix):
+        raise ValueError(f"--output must end in {suffix}, got {output!r}")
+
+
+def _counts_line(dataset: FixedPointDataset) -> str:
+    counts = dataset.counts()
+    kept = counts["stable"]
+    discarded = ", ".join(f"{name} {n}" for name, n in counts.items() if name != "stable")
+    return (
+        f"{len(dataset)} inputs: kept {kept} stable, discarded {len(dataset) - kept} ({discarded})"
+    )
+
+
+@click.command()
+@click.argument("network_path", metavar="NETWORK.npz", type=click.Path(dir_okay=False))
+@click.option("-n", "--n-samples", default=100_000, show_default=True, help="Inputs to draw.")
+@click.option("--seed", default=0, show_default=True, help="Seed of the input sequence.")
+@click.option("--low", default=-1.0, show_default=True, help="Lower bound of the input cube.")
+@click.option("--high", default=1.0, show_default=True, help="Upper bound of the input cube.")
+@click.option("--max-time", default=500.0, show_default=True, help="Time limit, units of tau.")
+@click.option(
+    "-o", "--output", required=True, type=click.Path(dir_okay=False), help="Dataset .npz to write."
+)
+@device_option
+@quiet_option
+@handle_errors
+def generate(network_path, n_samples, seed, low, high, max_time, output, device, quiet):
+    """Sample inputs uniformly from (LOW, HIGH)^N and solve NETWORK.npz for each.
+
+    Writes a dataset .npz: inputs, rates and state (NaN where no stable fixed point),
+    status codes, solver steps and JSON metadata.
+    """
+    network = load_network(network_path)
+    _check_suffix(output, ".npz")
+    device = resolve_device(device)
+    with progress_bar(n_samples, "solving", not quiet) as bar:
+        dataset = generate_dataset(
+            network,
+            n_samples,
+            low=low,
+            high=high,
+            seed=seed,
+            max_time=max_time,
+            device=device,
+            progress=bar.update,
+        )
+    dataset.save(output)
+    click.echo(f"{_counts_line(dataset)}. Wrote {output}")
+
+
+@click.command(name="train")
+@click.argument("data_path", metavar="DATA.npz", type=click.Path(dir_okay=False))
+@click.option(
+    "-o", "--output", required=True, type=click.Path(file_okay=False), help="Model folder."
+)
+@click.option(
+    "--hidden",
+    multiple=True,
+    type=int,
+    help="Hidden layer size; repeat for depth (--hidden 64 --hidden 64). Default: N.",
+)
+@click.option("--epochs", default=200, show_default=True, help="Maximum epochs.")
+@click.option("--batch-size", default=1024, show_default=True, help="Adam mini-batch size.")
+@click.option("--learning-rate", default=1e-2, show_default=True, help="Initial Adam step.")
+@click.option("--restarts", default=4, show_default=True, help="Initialisations; best kept.")
+@click.option("--seed", default=0, show_default=True, help="Seed of split, init and batches.")
+@device_option
+@quiet_option
+@handle_errors
+def train_command(
+    data_path, output, hidden, epochs, batch_size, learning_rate, restarts, seed, device, quiet
+):
+    """Fit a feed-forward approximation to the stable fixed points in DATA.npz.
+
+    Holds out 10 % of the stable inputs for validation (early stopping, choice among
+    restarts) and writes model.safetensors + model.json into the folder OUTPUT.
+    """
+    dataset = FixedPointDataset.load(data_path)
+    click.echo(_counts_line(dataset))
+    n = dataset.inputs.shape[1]
+    model = FeedForwardApproximation(n, tuple(hidden) or None, dataset.rates.shape[1])
+    device = resolve_device(device)
+    with progress_bar(epochs, "training", not quiet) as bar:
+        bar.unit = "epoch"
+
+        def report(info: dict) -> None:
+            bar.update(1)
+            bar.set_postfix(val_mse=f"{info['best_validation_loss']:.3g}", refresh=False)
+
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ConvergenceWarning)
+            history = train(
+                model,
+                dataset,
+                epochs=epochs,
+                batch_size=batch_size,
+                learning_rate=learning_rate,
+                restarts=restarts,
+                seed=seed,
+                device=device,
+                progress=report,
+            )
+    model.save(output)
+    validation = model.metadata["validation"]
+    click.echo(
+        f"hidden {list(model.hidden)}: validation MSE {validation['mse']:.3g}, relative RMSE "
+        f"{validation['relative_rmse']:.2%} (best epoch {history.best_epoch}, "
+        f"{history.wall_time:.1f} s). Wrote {output}"
+    )
+    for warning in caught:
+        if issubclass(warning.category, ConvergenceWarning):
+            click.echo(f"Warning: {warning.message}", err=True)
+
+
+@click.command()
+@click.argument("model_path", metavar="MODEL_DIR", type=click.Path())
+@click.argument("inputs_path", metavar="INPUTS.npy", type=click.Path(dir_okay=False))
+@click.option(
+    "-o", "--output", required=True, type=click.Path(dir_okay=False), help="Output .npy."
+)
+@device_option
+@handle_errors
+def predict(model_path, inputs_path, output, device):
+    """Evaluate the model in MODEL_DIR on each row of INPUTS.npy; write the rates as .npy."""
+    model = FeedForwardApproximation.load(model_path)
+    inputs = load_array(inputs_path, "inputs")
+    _check_suffix(output, ".npy")
+    rates = model.predict(inputs, device=resolve_device(device))
+    with atomic_path(output) as tmp:
+        np.save(tmp, rates)
+    click.echo(f"{len(rates)} inputs -> rates {rates.shape}, {rates.dtype}. Wrote {output}")
+
+
+@click.command()
+@click.argument("model_path", metavar="MODEL_DIR", type=click.Path())
+@click.option(
+    "-o", "--output", required=True, type=click.Path(dir_okay=False), help="ONNX file to write."
+)
+@handle_errors
+def export(model_path, output):
+    """Write the model in MODEL_DIR as an ONNX graph (input "inputs", output "rates")."""
+    model = FeedForwardApproximation.load(model_path)
+    _check_suffix(output, ".onnx")
+    export_onnx(model, output)
+    size = Path(output).stat().st_size
+    click.echo(
+        f"{model.n_inputs} -> {list(model.hidden)} -> {model.n_outputs}, {size} bytes. "
+        f"Wrote {output}"
+    )

@@ -1,0 +1,236 @@
+"""Training data for the approximation: sampled inputs and their recurrent fixed points."""
+
+from __future__ import annotations
+
+import datetime
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from ._fixed_points import STATUS_NAMES, Status, solve_fixed_points
+from ._network import RecurrentNetwork
+
+# Inputs are drawn in blocks of this many rows, block k from default_rng([seed, k]); the
+# inputs therefore do not depend on how the solving is split into chunks or machines.
+SAMPLE_BLOCK = 4096
+
+
+@dataclass(frozen=True, eq=False)
+class FixedPointDataset:
+    """Sampled inputs with the recurrent network's response, one row per input.
+
+    Attributes:
+        inputs: every sampled input, (S, N) float64.
+        rates: the response ``[x*]^+`` at the stable fixed point, (S, N_out) float64; NaN
+            where the input has no stable fixed point.
+        state: the fixed point ``x*`` itself, (S, N) float64; NaN where not stable.
+        status: :class:`Status` code of each input, (S,) int8.
+        steps: solver steps spent on each input, (S,) int64.
+        metadata: JSON-able provenance (network fingerprint, sampling and solver settings).
+
+    Only the ``stable`` rows are training data (Muir 2018 discards inputs without a stable
+    fixed point); the others are kept so that the discarded fraction can be reported.
+    """
+
+    inputs: np.ndarray
+    rates: np.ndarray
+    state: np.ndarray
+    status: np.ndarray
+    steps: np.ndarray
+    metadata: dict
+
+    def __post_init__(self) -> None:
+        n = len(self.inputs)
+        for name in ("inputs", "rates", "state"):
+            array = getattr(self, name)
+            if array.ndim != 2 or len(array) != n:
+                raise ValueError(f"{name} must have shape ({n}, N), got shape {array.shape}")
+        for name in ("status", "steps"):
+            if getattr(self, name).shape != (n,):
+                raise ValueError(f"{name} must have shape ({n},), got {getattr(self, name).shape}")
+
+    @property
+    def stable_mask(self) -> np.ndarray:
+        """Boolean (S,): inputs that reached a stable fixed point."""
+        return self.status == int(Status.STABLE)
+
+    def counts(self) -> dict[str, int]:
+        """Number of inputs per status name (they add up to ``len(self)``)."""
+        codes = np.bincount(self.status.astype(np.int64), minlength=len(STATUS_NAMES))
+        return {name: int(c) for name, c in zip(STATUS_NAMES, codes, strict=False)}
+
+    def subset(self, index) -> FixedPointDataset:
+        """The rows selected by ``index`` (integer array, slice or boolean mask)."""
+        return FixedPointDataset(
+            inputs=self.inputs[index],
+            rates=self.rates[index],
+            state=self.state[index],
+            status=self.status[index],
+            steps=self.steps[index],
+            metadata=dict(self.metadata),
+        )
+
+    def split(
+        self, fractions: Sequence[float] = (0.8, 0.1, 0.1), *, seed: int = 0
+    ) -> tuple[FixedPointDataset, ...]:
+        """Disjoint random parts of the given fractions (summing to 1), reproducible from seed."""
+        fractions = np.asarray(fractions, dtype=np.float64)
+        if (
+            fractions.ndim != 1
+            or fractions.size == 0
+            or not np.all(np.isfinite(fractions))
+            or np.any(fractions < 0)
+            or not math.isclose(fractions.sum(), 1.0, abs_tol=1e-9)
+        ):
+            raise ValueError(f"fractions must be >= 0 and sum to 1, got {fractions.tolist()}")
+        order = np.random.default_rng(seed).permutation(len(self))
+        bounds = np.round(np.cumsum(fractions) * len(self)).astype(np.int64)
+        bounds[-1] = len(self)
+        starts = np.concatenate([[0], bounds[:-1]])
+        return tuple(self.subset(order[a:b]) for a, b in zip(starts, bounds, strict=True))
+
+    def save(self, path) -> None:
+        """Write to ``.npz`` (keys inputs, rates, state, status, status_names, steps, metadata)."""
+        from ._io import save_dataset
+
+        save_dataset(self, path)
+
+    @classmethod
+    def load(cls, path) -> FixedPointDataset:
+        """Read a dataset written by :meth:`save`; one-line ``ValueError`` if it cannot."""
+        from ._io import load_dataset
+
+        return load_dataset(path)
+
+    def __len__(self) -> int:
+        return len(self.inputs)
+
+    def __repr__(self) -> str:
+        counts = ", ".join(f"{k}={v}" for k, v in self.counts().items())
+        return f"FixedPointDataset(n_samples={len(self)}, {counts})"
+
+
+def sample_inputs(
+    n_neurons: int,
+    n_samples: int,
+    *,
+    low: float = -1.0,
+    high: float = 1.0,
+    seed: int = 0,
+    start: int = 0,
+) -> np.ndarray:
+    """Rows ``start .. start + n_samples`` of the uniform input sequence for ``seed``.
+
+    Row ``k`` is the same however the sequence is cut, so disjoint ranges generated apart
+    concatenate to exactly the single-run sequence.
+    """
+    rows = []
+    first, last = start // SAMPLE_BLOCK, (start + n_samples - 1) // SAMPLE_BLOCK
+    for block in range(first, last + 1):
+        rng = np.random.default_rng([seed, block])
+        rows.append(rng.uniform(low, high, size=(SAMPLE_BLOCK, n_neurons)))
+    offset = start - first * SAMPLE_BLOCK
+    return np.concatenate(rows)[offset : offset + n_samples]
+
+
+def generate_dataset(
+    network: RecurrentNetwork,
+    n_samples: int,
+    *,
+    low: float = -1.0,
+    high: float = 1.0,
+    seed: int = 0,
+    chunk_size: int = 8192,
+    max_time: float = 500.0,
+    dtype: torch.dtype = torch.float64,
+    device: torch.device | str | None = None,
+    rtol: float | None = None,
+    atol: float | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> FixedPointDataset:
+    """Sample inputs uniformly from ``(low, high)^N`` and solve each for its fixed point.
+
+    This is the data of Muir (2018): each input ``i`` is held constant and the dynamics
+    ``tau dx/dt = -x + W[x]^+ + i - b`` are run from rest with :func:`solve_fixed_points`;
+    the stable fixed point's rates ``[x*]^+`` are the target, and inputs that oscillate,
+    diverge or stay unresolved are marked by their status (rates NaN).
+
+    The inputs depend only on ``seed`` (see :func:`sample_inputs`), and each input is solved
+    independently, so the result is the same for any ``chunk_size``; ``chunk_size`` only
+    bounds the solver's working memory.
+
+    Arguments:
+        network: the recurrent network.
+        n_samples: number of inputs to draw (>= 1).
+        low, high: bounds of the input cube (finite, ``low < high``).
+        seed: seed of the input sequence.
+        chunk_size: inputs solved together.
+        max_time, dtype, device, rtol, atol: passed to :func:`solve_fixed_points`.
+        progress: called with the number of newly decided inputs (e.g. ``tqdm.update``).
+
+    Returns:
+        A :class:`FixedPointDataset` of ``n_samples`` rows, float64 arrays on the CPU.
+
+    Raises:
+        ValueError: for ``n_samples < 1``, non-finite bounds, ``low >= high``, a bad
+            ``chunk_size`` or ``seed``, and for invalid solver settings.
+
+    Example:
+        >>> from ffapprox._builders import partitioned_network
+        >>> data = generate_dataset(partitioned_network(), 100, seed=1)
+        >>> len(data), data.counts()["stable"]
+        (100, 100)
+    """
+    if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)):
+        raise ValueError(f"n_samples must be an integer >= 1, got {n_samples!r}")
+    if n_samples < 1:
+        raise ValueError(f"n_samples must be an integer >= 1, got {n_samples!r}")
+    if not (math.isfinite(low) and math.isfinite(high) and low < high):
+        raise ValueError(f"low and high must be finite with low < high, got {low}, {high}")
+    if isinstance(chunk_size, bool) or not isinstance(chunk_size, (int, np.integer)):
+        raise ValueError(f"chunk_size must be an integer >= 1, got {chunk_size!r}")
+    if chunk_size < 1:
+        raise ValueError(f"chunk_size must be an integer >= 1, got {chunk_size!r}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    n = network.n_neurons
+    inputs = sample_inputs(n, int(n_samples), low=low, high=high, seed=seed)
+    rates = np.full((n_samples, n), np.nan)
+    state = np.full((n_samples, n), np.nan)
+    status = np.empty(n_samples, dtype=np.int8)
+    steps = np.empty(n_samples, dtype=np.int64)
+    for start in range(0, n_samples, chunk_size):
+        rows = slice(start, min(start + chunk_size, n_samples))
+        result = solve_fixed_points(
+            network,
+            inputs[rows],
+            rtol=rtol,
+            atol=atol,
+            max_time=max_time,
+            dtype=dtype,
+            device=device,
+            progress=progress,
+        )
+        rates[rows] = result.rates.cpu().numpy()
+        state[rows] = result.state.cpu().numpy()
+        status[rows] = result.status.cpu().numpy()
+        steps[rows] = result.steps.cpu().numpy()
+    from . import __version__
+
+    metadata = {
+        "network_fingerprint": network.fingerprint(),
+        "n_neurons": n,
+        "form": network.form,
+        "seed": seed,
+        "low": float(low),
+        "high": float(high),
+        "n_samples": int(n_samples),
+        "sample_block": SAMPLE_BLOCK,
+        "solver": {"max_time": float(max_time), "dtype": str(dtype), "rtol": rtol, "atol": atol},
+        "ffapprox_version": __version__,
+        "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+    }
+    return FixedPointDataset(inputs, rates, state, status, steps, metadata)

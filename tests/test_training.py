@@ -1,0 +1,137 @@
+"""Training: the method recovers a known ReLU network; determinism, warnings, bad input."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+from ffapprox import (
+    ConvergenceWarning,
+    FeedForwardApproximation,
+    FixedPointDataset,
+    Status,
+    TrainingHistory,
+    train,
+)
+
+# A 3-6-2 teacher is inside the student's function class; 5 % relative RMSE is far above
+# float32 noise and far below what predicting the mean gives (100 %).
+TEACHER_TOLERANCE = 0.05
+
+
+def teacher_data(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    w1, b1 = rng.standard_normal((6, 3)), rng.uniform(-0.5, 0.5, 6)
+    w2, b2 = rng.standard_normal((2, 6)), np.array([0.5, 0.2])
+    x = rng.uniform(-1, 1, (n, 3))
+    return x, np.maximum(np.maximum(x @ w1.T + b1, 0) @ w2.T + b2, 0)
+
+
+def relative_rmse(prediction: np.ndarray, target: np.ndarray) -> float:
+    return float(np.sqrt(((prediction - target) ** 2).mean() / (target**2).mean()))
+
+
+def quick(model, data, **kwargs) -> TrainingHistory:
+    """Short training whose non-convergence is not under test."""
+    settings = {"epochs": 5, "batch_size": 64, "restarts": 2, "patience": 3, **kwargs}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return train(model, data, **settings)
+
+
+def test_recovers_a_relu_teacher(seed):
+    x, y = teacher_data(3000, seed=seed)
+    model = FeedForwardApproximation(3, 32, 2)
+    history = quick(
+        model, (x[:2000], y[:2000]), epochs=150, batch_size=128, patience=50, seed=seed
+    )
+    assert relative_rmse(model.predict(x[2000:]), y[2000:]) < TEACHER_TOLERANCE
+    validation = model.metadata["validation"]
+    assert validation["relative_rmse"] < TEACHER_TOLERANCE
+    assert validation["mse"] == pytest.approx(history.best_validation_loss)
+
+
+def test_history_is_consistent():
+    x, y = teacher_data(600)
+    seen = []
+    history = quick(FeedForwardApproximation(3, 8, 2), (x, y), restarts=3, progress=seen.append)
+    assert len(history.train_loss) == len(history.validation_loss) >= history.best_epoch >= 1
+    assert history.validation_loss[history.best_epoch - 1] == history.best_validation_loss
+    assert history.best_validation_loss == min(r["best_validation_loss"] for r in history.restarts)
+    assert len(history.restarts) == 3 and history.wall_time > 0
+    assert [info["epoch"] for info in seen] == list(range(1, len(seen) + 1))
+
+
+def test_same_seed_same_weights():
+    x, y = teacher_data(500)
+    models = [FeedForwardApproximation(3, 8, 2) for _ in range(3)]
+    histories = [quick(m, (x, y), seed=s) for m, s in zip(models, (4, 4, 5), strict=True)]
+    for a, b in zip(models[0].parameters(), models[1].parameters(), strict=True):
+        assert torch.equal(a, b)
+    assert histories[0].validation_loss == histories[1].validation_loss
+    assert not torch.equal(models[0].layers[0].weight, models[2].layers[0].weight)
+
+
+def test_uses_only_stable_rows_and_explicit_validation():
+    x, y = teacher_data(800)
+    status = np.zeros(800, dtype=np.int8)
+    status[::4] = int(Status.OSCILLATING)
+    y_marked = np.where(status[:, None] == 0, y, np.nan)
+    dataset = FixedPointDataset(x, y_marked, y_marked, status, np.ones(800, np.int64), {})
+    train_part, validation_part = dataset.split((0.75, 0.25), seed=0)
+    model = FeedForwardApproximation(3, 8, 2)
+    quick(model, train_part, validation=validation_part)
+    n_validation = int(validation_part.stable_mask.sum())
+    assert model.metadata["training"]["n_validation"] == n_validation
+    assert model.metadata["training"]["n_train"] == int(train_part.stable_mask.sum())
+    assert np.isfinite(model.predict(x)).all()
+
+
+def test_warns_when_stopped_while_improving():
+    x, y = teacher_data(1000)
+    model = FeedForwardApproximation(3, 16, 2)
+    with pytest.warns(ConvergenceWarning, match="still improving"):
+        history = train(model, (x, y), epochs=3, batch_size=100)
+    assert not history.converged
+    assert model.metadata["training"]["converged"] is False
+
+
+def test_rejects_data_without_stable_inputs():
+    x = np.zeros((10, 3))
+    nan = np.full((10, 3), np.nan)
+    status = np.full(10, int(Status.OSCILLATING), dtype=np.int8)
+    dataset = FixedPointDataset(x, nan, nan, status, np.zeros(10, np.int64), {})
+    with pytest.raises(ValueError, match="no stable inputs"):
+        train(FeedForwardApproximation(3), dataset)
+
+
+@pytest.mark.parametrize(
+    ("model", "match"),
+    [
+        (FeedForwardApproximation(4, 8, 2), "n_inputs=4"),
+        (FeedForwardApproximation(3, 8, 5), "n_outputs=5"),
+    ],
+)
+def test_rejects_size_mismatch(model, match):
+    with pytest.raises(ValueError, match=match):
+        train(model, teacher_data(50))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"epochs": 0}, "epochs"),
+        ({"batch_size": 2.5}, "batch_size"),
+        ({"learning_rate": -1.0}, "learning_rate"),
+        ({"restarts": 0}, "restarts"),
+        ({"validation_fraction": 1.0}, "validation_fraction"),
+        ({"schedule": "warm"}, "schedule"),
+        ({"seed": -3}, "seed"),
+    ],
+)
+def test_rejects_bad_settings(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        train(FeedForwardApproximation(3, 8, 2), teacher_data(50), **kwargs)
