@@ -1,0 +1,269 @@
+"""``ffapprox run``: network -> dataset -> trained approximations -> evaluation -> report."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import os
+import platform
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import tomli_w
+
+from . import __version__
+from ._builders import partition_labels, partitioned_network
+from ._config import ExperimentConfig, NetworkConfig
+from ._dataset import generate_dataset
+from ._dynamics import default_step_size
+from ._evaluation import (
+    competition_metrics,
+    error_metrics,
+    mixture_sweep,
+    status_fractions,
+    summed_inputs,
+    throughput,
+)
+from ._fixed_points import solve_fixed_points
+from ._io import _umask, load_network
+from ._model import FeedForwardApproximation, export_onnx
+from ._network import RecurrentNetwork
+from ._plots import competition_figure, cost_figure, decision_boundary_figure, training_figure
+from ._report import write_report
+from ._training import train
+
+
+@dataclass
+class Reporter:
+    """How a run tells the user what it is doing (the CLI passes tqdm-backed callables)."""
+
+    stage: Callable[[str], None] = lambda message: None
+    bar: Callable[[int, str], contextlib.AbstractContextManager] = field(
+        default=lambda total, description: contextlib.nullcontext(lambda n=1: None)
+    )
+
+
+def build_network(config: NetworkConfig, base: Path | None) -> tuple[RecurrentNetwork, list]:
+    """The configured network and its partitions (lists of neuron indices; may be empty)."""
+    if config.builder == "file":
+        path = Path(config.path)
+        if base is not None and not path.is_absolute():
+            path = base / path
+        network = load_network(path)
+        if config.form != network.form and config.form != "threshold-linear":
+            raise ValueError(
+                f"network.form {config.form!r} differs from the file's form {network.form!r}"
+            )
+        partitions = [list(p) for p in config.partitions or []]
+        for p in partitions:
+            if not p or min(p) < 0 or max(p) >= network.n_neurons:
+                raise ValueError(
+                    f"network.partitions entries must be non-empty neuron indices in "
+                    f"[0, {network.n_neurons}), got {config.partitions}"
+                )
+        return network, partitions
+    network = partitioned_network(
+        config.n_partitions,
+        config.partition_size,
+        config.n_inhibitory,
+        config.w_E,
+        config.w_I,
+        config.bias,
+        tau_E=config.tau_E,
+        tau_I=config.tau_I,
+        form=config.form,
+    )
+    labels = partition_labels(config.n_partitions, config.partition_size, config.n_inhibitory)
+    partitions = [np.flatnonzero(labels == p).tolist() for p in range(config.n_partitions)]
+    return network, partitions
+
+
+def machine_info() -> dict[str, str | int]:
+    import torch
+
+    cpu = platform.processor() or platform.machine()
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count() or 0,
+        "torch_threads": torch.get_num_threads(),
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "numpy": np.__version__,
+        "platform": platform.platform(),
+        "ffapprox": __version__,
+    }
+
+
+def prepare_output(out: Path) -> Path:
+    """Check ``out`` can be created and make the hidden work folder beside it.
+
+    The run is written into the work folder and renamed to ``out`` only when complete, so an
+    interrupted run never leaves a folder that looks finished.
+    """
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise ValueError(f"output folder {str(out)!r} already exists and is not empty")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        work = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+        work.chmod(0o777 & ~_umask())
+        return work
+    except OSError as err:
+        raise ValueError(f"cannot write to output folder {str(out.parent)!r}: {err}") from None
+
+
+def run_experiment(
+    config: ExperimentConfig,
+    out: str | Path,
+    *,
+    base: Path | None = None,
+    reporter: Reporter | None = None,
+) -> dict:
+    """Run the whole experiment into the new folder ``out``; return the metrics dict."""
+    reporter = reporter or Reporter()
+    out = Path(out)
+    network, partitions = build_network(config.network, base)
+    work = prepare_output(out)
+    try:
+        metrics = _run(config, network, partitions, work, reporter)
+        if out.exists():
+            out.rmdir()
+        os.replace(work, out)
+    finally:
+        if work.exists():
+            shutil.rmtree(work, ignore_errors=True)
+    return metrics
+
+
+def _run(config, network, partitions, work: Path, reporter: Reporter) -> dict:
+    started = time.perf_counter()
+    seed, data = config.seed, config.data
+    network.save(work / "network.npz")
+    (work / "config.toml").write_text(tomli_w.dumps(config.to_dict()))
+
+    reporter.stage(f"Solving {data.n_samples} inputs for exact fixed points")
+    with reporter.bar(data.n_samples, "fixed points") as update:
+        dataset = generate_dataset(
+            network,
+            data.n_samples,
+            low=data.low,
+            high=data.high,
+            seed=seed,
+            max_time=data.max_time,
+            progress=update,
+        )
+    dataset.save(work / "dataset.npz")
+    train_set, validation_set, test_set = dataset.split(tuple(data.split), seed=seed)
+    stable = test_set.stable_mask
+    test_inputs, test_rates = test_set.inputs[stable], test_set.rates[stable]
+    if len(test_inputs) == 0:
+        raise ValueError("the test split has no stable inputs: increase data.n_samples")
+
+    models, histories, predictions = {}, {}, {}
+    (work / "models").mkdir()
+    for spec in config.models:
+        reporter.stage(f"Training {spec.name} approximation, hidden layers {spec.hidden}")
+        model = FeedForwardApproximation(network.n_neurons, spec.hidden, network.n_neurons)
+        settings = dataclasses.asdict(config.training) | spec.overrides()
+        with reporter.bar(settings["epochs"], f"train {spec.name}") as update:
+            histories[spec.name] = train(
+                model,
+                train_set,
+                validation=validation_set,
+                seed=seed,
+                progress=lambda info: update(1),
+                **settings,
+            )
+        model.save(work / "models" / spec.name)
+        export_onnx(model, work / "models" / f"{spec.name}.onnx")
+        models[spec.name] = model
+        predictions[spec.name] = model.predict(test_inputs).astype(np.float64)
+
+    reporter.stage("Evaluating on held-out inputs and timing both methods")
+    repeats = config.evaluation.timing_repeats
+    solver_rate = throughput(lambda u: solve_fixed_points(network, u), dataset.inputs, repeats)
+    per_input = {"solver (exact)": 1.0 / solver_rate}
+    steps = test_set.steps[stable]
+    common = {
+        "n_train": int(train_set.stable_mask.sum()),
+        "n_validation": int(validation_set.stable_mask.sum()),
+        "n_test": int(stable.sum()),
+        "status_fractions": status_fractions(dataset.status),
+        "solver_steps_p50": float(np.percentile(steps, 50)),
+        "solver_steps_p99": float(np.percentile(steps, 99)),
+        "solver_fixed_points_per_s": solver_rate,
+    }
+    blocks = {}
+    for name, model in models.items():
+        block = dict(common, hidden=list(model.hidden))
+        block.update(error_metrics(predictions[name], test_rates))
+        if len(partitions) >= 2:
+            block.update(
+                competition_metrics(
+                    test_inputs,
+                    test_rates,
+                    predictions[name],
+                    partitions,
+                    boundary_band=config.evaluation.boundary_band,
+                )
+            )
+        approx_rate = throughput(model.predict, dataset.inputs, max(5, repeats))
+        history = histories[name]
+        block.update(
+            approximation_evals_per_s=approx_rate,
+            speedup=approx_rate / solver_rate,
+            best_validation_loss=float(history.best_validation_loss),
+            training_seconds=float(history.wall_time),
+            training_converged=bool(history.converged),
+        )
+        blocks[name] = block
+        per_input[f"approximation {name}"] = 1.0 / approx_rate
+
+    reporter.stage("Drawing figures and writing the report")
+    figures = {}
+    gap = None
+    if len(partitions) >= 2:
+        sweep = mixture_sweep(
+            network,
+            {name: m.predict for name, m in models.items()},
+            partitions,
+            n_points=config.evaluation.sweep_points,
+        )
+        figures["fig_competition.png"] = competition_figure(sweep)
+        figures["fig_decision_boundary.png"] = decision_boundary_figure(
+            test_inputs, test_rates, predictions, partitions
+        )
+        drive = summed_inputs(test_inputs, partitions)
+        gap = np.abs(drive[:, 0] - drive[:, 1])
+    figures["fig_training.png"] = training_figure(histories)
+    settle_time = steps * default_step_size(network)
+    figures["fig_cost.png"] = cost_figure(steps, settle_time, gap, per_input)
+    for filename, figure in figures.items():
+        figure.savefig(work / filename, dpi=130)
+
+    metrics = {
+        "name": config.name,
+        "network": {
+            "n_neurons": network.n_neurons,
+            "form": network.form,
+            "fingerprint": network.fingerprint(),
+            "partitions": partitions,
+        },
+        "dataset": {"n_samples": len(dataset), "counts": dataset.counts()},
+        "models": blocks,
+        "machine": machine_info(),
+        "wall_seconds": time.perf_counter() - started,
+    }
+    (work / "metrics.json").write_text(json.dumps(metrics, indent=2))
+    write_report(work / "report.html", config, network, metrics, sorted(figures))
+    return metrics

@@ -1,0 +1,141 @@
+"""`ffapprox run` end to end on a tiny config: every output exists and is well formed."""
+
+import json
+import tomllib
+import warnings
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from ffapprox._cli import main
+from ffapprox._config import config_from_dict
+from ffapprox._training import ConvergenceWarning
+
+TINY = """
+name = "tiny"
+seed = 3
+[data]
+n_samples = 1500
+[[models]]
+name = "paper"
+hidden = [5]
+[[models]]
+name = "deep"
+hidden = [8, 8]
+[training]
+epochs = 5
+restarts = 2
+patience = 5
+[evaluation]
+sweep_points = 21
+timing_repeats = 1
+"""
+
+METRIC_KEYS = {
+    "n_train",
+    "n_test",
+    "status_fractions",
+    "rmse",
+    "relative_rmse",
+    "winner_agreement",
+    "winner_agreement_near_boundary",
+    "ideal_rule_agreement_recurrent",
+    "ideal_rule_agreement_approximation",
+    "solver_steps_p50",
+    "solver_steps_p99",
+    "solver_fixed_points_per_s",
+    "approximation_evals_per_s",
+    "speedup",
+}
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("run")
+    config = folder / "tiny.toml"
+    config.write_text(TINY)
+    out = folder / "out"
+    # Five epochs cannot converge: the CLI shows that as a one-line warning, not a failure.
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", ConvergenceWarning)
+        result = CliRunner().invoke(
+            main, ["run", "--config", str(config), "--out", str(out), "--quiet"]
+        )
+    assert result.exit_code == 0, result.output
+    assert "Warning (ConvergenceWarning)" in result.output
+    return out, result.output
+
+
+def test_run_writes_every_output(tiny_run):
+    out, output = tiny_run
+    assert str(out / "report.html") in output
+    for name in (
+        "fig_competition.png",
+        "fig_decision_boundary.png",
+        "fig_training.png",
+        "fig_cost.png",
+    ):
+        assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    for model in ("paper", "deep"):
+        assert (out / "models" / model / "model.safetensors").is_file()
+        assert (out / "models" / f"{model}.onnx").stat().st_size > 0
+    assert not [p for p in out.parent.iterdir() if p.name.startswith(".")]
+
+
+def test_metrics_are_complete_and_consistent(tiny_run):
+    out, _ = tiny_run
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert set(metrics["models"]) == {"paper", "deep"}
+    for block in metrics["models"].values():
+        assert METRIC_KEYS <= set(block)
+        assert np.isclose(sum(block["status_fractions"].values()), 1.0)
+        assert 0 <= block["winner_agreement"] <= 1
+        assert np.isclose(
+            block["speedup"],
+            block["approximation_evals_per_s"] / block["solver_fixed_points_per_s"],
+        )
+    counts = metrics["dataset"]["counts"]
+    assert sum(counts.values()) == metrics["dataset"]["n_samples"] == 1500
+
+
+def test_report_embeds_figures_and_config_reproduces(tiny_run):
+    out, _ = tiny_run
+    page = (out / "report.html").read_text()
+    assert page.count("data:image/png;base64,") == 4
+    assert "relative RMSE" in page
+    saved = config_from_dict(tomllib.loads((out / "config.toml").read_text()))
+    assert saved == config_from_dict(tomllib.loads(TINY))
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("name = [\n", "not valid TOML"),
+        ("[data]\nn_samples = -1\n", "data.n_samples"),
+        ("[training]\nepoch = 3\n", "unknown config key training.epoch"),
+        ("[[models]]\nname = 'x'\nhidden = []\n", "models.hidden"),
+    ],
+)
+def test_bad_config_fails_before_any_work(tmp_path, text, message):
+    config = tmp_path / "bad.toml"
+    config.write_text(text)
+    result = CliRunner().invoke(
+        main, ["run", "--config", str(config), "--out", str(tmp_path / "out")]
+    )
+    assert result.exit_code == 2
+    assert message in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.toml"]
+
+
+def test_unwritable_or_occupied_output_folder(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    result = CliRunner().invoke(main, ["run", "--out", str(blocker / "sub"), "--quiet"])
+    assert result.exit_code == 2 and "output folder" in result.output
+    occupied = tmp_path / "occupied"
+    occupied.mkdir()
+    (occupied / "keep.txt").write_text("x")
+    result = CliRunner().invoke(main, ["run", "--out", str(occupied), "--quiet"])
+    assert result.exit_code == 2 and "not empty" in result.output
