@@ -66,7 +66,7 @@ class NetworkConfig:
 class DataConfig:
     """Training data: inputs uniform in (low, high)^N, solved exactly, split by seed."""
 
-    n_samples: int = 200_000
+    n_samples: int = 500_000
     low: float = -1.0
     high: float = 1.0
     split: list[float] = field(default_factory=lambda: [0.8, 0.1, 0.1])
@@ -135,11 +135,13 @@ class EvaluationConfig:
     sweep_points: int = 201
     boundary_band: float = 0.1
     timing_repeats: int = 3
+    timing_inputs: int = 100_000
 
     def __post_init__(self) -> None:
         _positive_int("evaluation.sweep_points", self.sweep_points, 3)
         _finite("evaluation.boundary_band", self.boundary_band, positive=True)
         _positive_int("evaluation.timing_repeats", self.timing_repeats)
+        _positive_int("evaluation.timing_inputs", self.timing_inputs)
 
 
 @dataclass(frozen=True)
@@ -152,8 +154,8 @@ class ExperimentConfig:
     data: DataConfig = field(default_factory=DataConfig)
     models: list[ModelConfig] = field(
         default_factory=lambda: [
-            ModelConfig("paper", [5]),
-            ModelConfig("wide", [64, 64, 64], epochs=60, batch_size=2048, restarts=1),
+            ModelConfig("paper", [5], epochs=100),
+            ModelConfig("wide", [64, 64, 64], epochs=200, batch_size=4096, restarts=1),
         ]
     )
     training: TrainingConfig = field(default_factory=TrainingConfig)
