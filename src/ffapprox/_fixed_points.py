@@ -99,7 +99,7 @@ def solve_fixed_points(
 
     * a Lyapunov certificate proves that the trajectory from the current state never leaves
       the region again, hence converges to ``x*`` (see ``RegionTable``; networks of up to
-      64 neurons); or
+      8 neurons); or
     * the integrated state has converged, ``|dx/dt| <= atol + rtol |x|`` element-wise,
       without changing active set since the last check (fixed points on a boundary).
 

@@ -12,6 +12,12 @@ from ._evaluation import Sweep, summed_inputs, winners
 PARTITION_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2")
 MODEL_STYLES = ("--", ":", "-.")
 AGREE, DISAGREE, SILENT = "#9e9e9e", "#ff7f0e", "#e0e0e0"
+MAX_BACKGROUND_POINTS = 8000
+
+
+def _thin(n: int, keep: int) -> np.ndarray:
+    """A fixed, evenly spread selection of about ``keep`` of ``n`` rows."""
+    return np.arange(n) % max(1, n // keep) == 0
 
 
 def competition_figure(sweep: Sweep) -> Figure:
@@ -57,12 +63,28 @@ def decision_boundary_figure(
         guess = winners(approx_rates[model], partitions)
         silent, agree = truth < 0, (guess == truth) & (truth >= 0)
         wrong = (guess != truth) & (truth >= 0)
+        # Thin the agreeing and silent points so the disagreements stay visible.
+        silent &= _thin(len(truth), MAX_BACKGROUND_POINTS)
+        shown_agree = agree & _thin(len(truth), MAX_BACKGROUND_POINTS)
         ax.scatter(*drive[silent, :2].T, s=2, c=SILENT, lw=0, label="no winner", rasterized=True)
-        ax.scatter(*drive[agree, :2].T, s=3, c=AGREE, lw=0, label="same winner", rasterized=True)
+        ax.scatter(
+            *drive[shown_agree, :2].T, s=3, c=AGREE, lw=0, label="same winner", rasterized=True
+        )
         ax.scatter(*drive[wrong, :2].T, s=9, c=DISAGREE, lw=0, label="different winner")
         ax.plot([-lim, lim], [-lim, lim], "k--", lw=1, label=r"$\iota_A = \iota_B$")
         share = wrong.sum() / max(1, (truth >= 0).sum())
         ax.set_title(f"{model}: {wrong.sum()} of {(truth >= 0).sum()} differ ({share:.2%})")
+        if agree.sum() > shown_agree.sum():
+            ax.text(
+                0.99,
+                0.01,
+                f"grey: {shown_agree.sum()} of {agree.sum()} shown",
+                transform=ax.transAxes,
+                ha="right",
+                va="bottom",
+                fontsize=7,
+                color="0.4",
+            )
         ax.set_xlabel(r"summed input to A, $\iota_A$")
         ax.set_xlim(-lim, lim)
         ax.set_ylim(-lim, lim)
