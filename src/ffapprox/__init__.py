@@ -4,6 +4,7 @@ Muir, D. R. (2018). Feed-forward approximations to dynamic recurrent network arc
 Neural Computation 30(2):546-567. doi:10.1162/neco_a_01042
 """
 
+from ._builders import partitioned_network as partitioned_network
 from ._dataset import FixedPointDataset as FixedPointDataset
 from ._dataset import generate_dataset as generate_dataset
 from ._dynamics import jacobian as jacobian
