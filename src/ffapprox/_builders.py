@@ -96,3 +96,296 @@ def partition_labels(n_partitions: int, partition_size: int, n_inhibitory: int) 
     """Partition index of each neuron of :func:`partitioned_network`; -1 for inhibitory."""
     exc = np.repeat(np.arange(n_partitions), partition_size)
     return np.concatenate([exc, np.full(n_inhibitory, -1)])
+
+
+def _check_finite(name: str, value: float) -> float:
+    value = float(value)
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be a finite number, got {value!r}")
+    return value
+
+
+def ring_network(
+    n_neurons: int = 32,
+    *,
+    w_E: float = 1.5,
+    sigma: float = 0.3,
+    w_I: float = 3.0,
+    tau: float = 1.0,
+    bias: float = 0.0,
+) -> RecurrentNetwork:
+    r"""Soft winner-take-all ring: local excitation, uniform global inhibition.
+
+    Neuron ``j`` has preferred angle ``theta_j = 2 pi j / N``. The weights are
+
+    ``W_jk = w_E K(theta_j - theta_k) / sum_l K(theta_j - theta_l) - w_I / N``,
+    ``K(d) = exp((cos d - 1) / sigma^2)``,
+
+    a periodic (von Mises) excitatory profile of width ``sigma`` radians whose row sum is
+    ``w_E``, plus global inhibition written as uniform negative weights (no inhibitory
+    neuron), so ``w_I`` is the total inhibition a neuron receives per unit of mean rate.
+    Both totals are independent of ``N``.
+
+    Computation: a broad, noisy bump of input becomes a narrow, clean bump of rate centred
+    on the input's peak. Excitation (``w_E > 1``) amplifies the locally coherent part of
+    the input; inhibition, growing with the total rate, silences all but the strongest
+    arc. ``W`` is symmetric and ``tau`` uniform, so the dynamics have a Lyapunov function
+    and never oscillate; they stay bounded because ``I - W`` is strictly copositive:
+    ``max v^T W v / v^T v`` over ``v >= 0`` is 0.73 at the defaults, for any ``N`` >= 16
+    (divergence sets in near 1, e.g. ``w_E = 2, w_I = 3``). The defaults were measured on
+    400 inputs ``i = a exp((cos(theta - theta_0) - 1) / 0.5^2) + 0.2 a z`` (``a`` uniform
+    in (0.5, 1.5), ``theta_0`` uniform, ``z`` standard normal per neuron), ``N = 32``,
+    input -> output: every input stable; active neurons 21.6 -> 7.0 (6 to 8, always one
+    arc); population-vector error 0.48 -> 0.32 neurons (mean); argmax error 0.75 -> 0.44
+    neurons (mean), 4.2 -> 1.8 (max).
+
+    Arguments:
+        n_neurons: ring size N (>= 3).
+        w_E: total excitatory weight (>= 0); sigma: kernel width in radians (> 0).
+        w_I: total inhibitory weight (>= 0).
+        tau: time constant of every neuron (> 0); bias: threshold of every neuron.
+
+    Example:
+        >>> ring_network(16).n_neurons
+        16
+    """
+    n_neurons = _check_count("n_neurons", n_neurons, 3)
+    w_E = _check_weight("w_E", w_E)
+    sigma = _check_weight("sigma", sigma, positive=True)
+    w_I = _check_weight("w_I", w_I)
+    tau = _check_weight("tau", tau, positive=True)
+    bias = _check_finite("bias", bias)
+    theta = ring_angles(n_neurons)
+    kernel = np.exp((np.cos(theta[:, None] - theta[None, :]) - 1) / sigma**2)
+    weights = w_E * kernel / kernel.sum(1, keepdims=True) - w_I / n_neurons
+    return RecurrentNetwork(weights, tau=tau, bias=bias)
+
+
+def ring_angles(n_neurons: int) -> np.ndarray:
+    """Preferred angle ``2 pi j / N`` (radians) of each neuron of :func:`ring_network`."""
+    n_neurons = _check_count("n_neurons", n_neurons, 1)
+    return 2 * np.pi * np.arange(n_neurons) / n_neurons
+
+
+def amplifier_patterns(
+    n_neurons: int = 64, n_patterns: int = 4, *, pattern_size: int = 8, seed: int = 0
+) -> np.ndarray:
+    """The stored patterns of :func:`amplifier_network` with the same arguments.
+
+    ``n_patterns`` binary patterns of ``pattern_size`` ones each on disjoint random sets
+    of neurons (drawn with ``numpy.random.default_rng(seed)``), shape
+    ``(n_patterns, n_neurons)``, float64. Neurons in no pattern are possible.
+    """
+    n_neurons = _check_count("n_neurons", n_neurons, 1)
+    n_patterns = _check_count("n_patterns", n_patterns, 1)
+    pattern_size = _check_count("pattern_size", pattern_size, 1)
+    seed = _check_count("seed", seed, 0)
+    if n_patterns * pattern_size > n_neurons:
+        raise ValueError(
+            f"n_patterns * pattern_size must be <= n_neurons = {n_neurons}, "
+            f"got {n_patterns} * {pattern_size}"
+        )
+    members = np.random.default_rng(seed).choice(
+        n_neurons, n_patterns * pattern_size, replace=False
+    )
+    patterns = np.zeros((n_patterns, n_neurons))
+    patterns[np.repeat(np.arange(n_patterns), pattern_size), members] = 1.0
+    return patterns
+
+
+def amplifier_network(
+    n_neurons: int = 64,
+    n_patterns: int = 4,
+    *,
+    pattern_size: int = 8,
+    gain: float = 4.0,
+    w_I: float = 4.0,
+    tau: float = 1.0,
+    bias: float = 0.0,
+    seed: int = 0,
+) -> RecurrentNetwork:
+    r"""Selective amplification of stored patterns through shared inhibition.
+
+    With ``p_k`` the patterns of :func:`amplifier_patterns` (same arguments; call it for
+    the patterns) and ``m`` the pattern size,
+
+    ``W = (w_E / m) sum_k p_k p_k^T - (w_I / N) 1 1^T``,
+    ``w_E = 1 + w_I m / N - 1 / gain``:
+
+    all-to-all excitation of total weight ``w_E`` within each pattern and global
+    inhibition of total weight ``w_I`` as uniform negative weights. An input along a
+    stored pattern, ``i = c p_k`` with ``c > 0``, activates exactly that pattern and gives
+    ``[x]^+ = gain * c p_k`` (the pattern's fixed point obeys ``r (1 - w_E + w_I m / N) =
+    c``); the other neurons are silenced by the inhibition. An input orthogonal to every
+    pattern only recruits inhibition and is attenuated: ``|[x]^+| / |i|`` measured over
+    400 random orthogonal inputs (20 seeds) at the defaults is 0.45 on average, at most
+    0.62 (0.90 / 1.03 without inhibition, ``w_I = 0``). ``W`` is symmetric with largest
+    ``v^T W v / v^T v`` over ``v >= 0`` equal to ``1 - 1 / gain < 1``, so every input
+    reaches a stable fixed point.
+
+    Arguments:
+        n_neurons, n_patterns, pattern_size: sizes (``n_patterns * pattern_size <= N``).
+        gain: amplification of a stored pattern (>= 1).
+        w_I: total inhibitory weight (>= 0).
+        tau: time constant of every neuron (> 0); bias: threshold of every neuron.
+        seed: seed of the patterns.
+
+    Example:
+        >>> net = amplifier_network(seed=1)
+        >>> patterns = amplifier_patterns(seed=1)
+        >>> patterns.shape, net.n_neurons
+        ((4, 64), 64)
+    """
+    patterns = amplifier_patterns(n_neurons, n_patterns, pattern_size=pattern_size, seed=seed)
+    gain = float(gain)
+    if not (np.isfinite(gain) and gain >= 1):
+        raise ValueError(f"gain must be a finite number >= 1, got {gain!r}")
+    w_I = _check_weight("w_I", w_I)
+    tau = _check_weight("tau", tau, positive=True)
+    bias = _check_finite("bias", bias)
+    w_E = 1 + w_I * pattern_size / n_neurons - 1 / gain
+    weights = (w_E / pattern_size) * patterns.T @ patterns - w_I / n_neurons
+    return RecurrentNetwork(weights, tau=tau, bias=bias)
+
+
+def random_dale_network(
+    n_neurons: int,
+    *,
+    fraction_excitatory: float = 0.8,
+    gain: float = 1.0,
+    tau_E: float = 1.0,
+    tau_I: float = 0.5,
+    seed: int = 0,
+) -> RecurrentNetwork:
+    r"""Random balanced excitatory/inhibitory network obeying Dale's law.
+
+    The first ``n_E = round(fraction_excitatory N)`` neurons are excitatory, the rest
+    inhibitory; every column (presynaptic neuron) has one sign. Magnitudes are half-normal,
+    ``|z_jk|``; inhibitory columns are scaled by ``n_E / n_I`` and then, row by row, so
+    that every row sums to zero (``W 1 = 0``: excitation and inhibition balance exactly,
+    which removes the real outlier eigenvalue of an unbalanced matrix; Rajan & Abbott 2006,
+    PRL 97:188104). Finally ``W`` is multiplied by ``gain / sqrt(N s^2)``, ``s^2`` the
+    mean entry variance before the row scaling, so that the bulk of its eigenvalues lies in
+    a disc of radius about ``gain``.
+
+    Computation: none in particular; ``gain`` moves the network through its dynamical
+    regimes. Outcomes of :func:`solve_fixed_points` (``max_time=300``) measured for 60
+    inputs uniform in ``(-1, 1)^64`` on each of six seeds, ``N = 64``, defaults otherwise
+    (per cent of the 360 inputs):
+
+    ====  ======  ===========  =========  ==========
+    gain  stable  oscillating  diverging  unresolved
+    ====  ======  ===========  =========  ==========
+    0.5   100     0            0          0
+    1.0   99.7    0            0          0.3
+    1.5   66.4    10.6         11.9       11.1
+    2.0   40.0    18.1         37.8       4.2
+    3.0   26.7    23.6         45.0       4.7
+    5.0   15.0    18.1         63.1       3.9
+    8.0   8.6     15.8         71.1       4.4
+    ====  ======  ===========  =========  ==========
+
+    The default ``gain = 1`` is the largest measured gain at which almost every input settles.
+    Slower inhibition (``tau_I = tau_E``) shifts the table towards oscillation and
+    divergence; ``tau_I = 2 tau_E`` oscillates for about 35 % of inputs already at
+    ``gain = 1``.
+
+    Arguments:
+        n_neurons: N (>= 2).
+        fraction_excitatory: share of excitatory neurons; both populations must be
+            non-empty after rounding.
+        gain: approximate spectral radius of the bulk (>= 0).
+        tau_E, tau_I: time constants of the excitatory and inhibitory neurons (> 0).
+        seed: seed of ``numpy.random.default_rng`` for the magnitudes.
+
+    Example:
+        >>> net = random_dale_network(10)
+        >>> bool((net.weights[:, :8] >= 0).all() and (net.weights[:, 8:] <= 0).all())
+        True
+    """
+    n_neurons = _check_count("n_neurons", n_neurons, 2)
+    fraction = float(fraction_excitatory)
+    n_exc = int(round(fraction * n_neurons)) if np.isfinite(fraction) else -1
+    if not 1 <= n_exc <= n_neurons - 1:
+        raise ValueError(
+            f"fraction_excitatory must leave both populations non-empty for "
+            f"n_neurons={n_neurons}, got {fraction_excitatory!r}"
+        )
+    gain = _check_weight("gain", gain)
+    tau_E = _check_weight("tau_E", tau_E, positive=True)
+    tau_I = _check_weight("tau_I", tau_I, positive=True)
+    seed = _check_count("seed", seed, 0)
+    n_inh = n_neurons - n_exc
+    magnitude = np.abs(np.random.default_rng(seed).normal(size=(n_neurons, n_neurons)))
+    sign = np.concatenate([np.ones(n_exc), np.full(n_inh, -n_exc / n_inh)])
+    weights = magnitude * sign
+    excitation = weights[:, :n_exc].sum(1)
+    weights[:, n_exc:] *= (excitation / -weights[:, n_exc:].sum(1))[:, None]
+    variance = np.mean(sign**2) * (1 - 2 / np.pi)  # variance of a half-normal is 1 - 2/pi
+    weights *= gain / np.sqrt(n_neurons * variance)
+    tau = np.concatenate([np.full(n_exc, tau_E), np.full(n_inh, tau_I)])
+    return RecurrentNetwork(weights, tau=tau)
+
+
+def ctln_network(
+    edges,
+    n_neurons: int | None = None,
+    *,
+    epsilon: float = 0.25,
+    delta: float = 0.5,
+    theta: float = 1.0,
+) -> RecurrentNetwork:
+    r"""Combinatorial threshold-linear network (CTLN) of a directed graph.
+
+    Curto & Morrison (2019), Relating network connectivity to dynamics: opportunities and
+    challenges for theoretical neuroscience, Curr. Opin. Neurobiol. 58:11-20:
+
+    ``W_ij = 0`` if ``i = j``; ``-1 + epsilon`` if ``j -> i`` is an edge;
+    ``-1 - delta`` otherwise,
+
+    with ``tau dx/dt = -x + W [x]^+ + theta``. Every connection is inhibitory; an edge
+    only makes it weaker. The uniform drive ``theta`` is built in as the bias
+    ``b = -theta``, so input zero gives the CTLN and an input ``i`` adds to the drive
+    (``ctln_network(edges, theta=0)`` leaves the whole drive to the inputs).
+
+    Computation: the graph's structure fixes the attractors. A directed 3-cycle has no
+    stable fixed point for any uniform positive drive and settles on a limit cycle
+    (:func:`solve_fixed_points` reports ``oscillating``); a sink (a node with no outgoing
+    edge) gives a stable fixed point supported on it.
+
+    Arguments:
+        edges: iterable of ``(source, target)`` pairs of neuron indices, no self-loops.
+        n_neurons: N; default one more than the largest index in ``edges``.
+        epsilon, delta: CTLN parameters, legal range ``delta > 0`` and
+            ``0 < epsilon < delta / (delta + 1)``.
+        theta: uniform drive (>= 0).
+
+    Example:
+        >>> net = ctln_network([(0, 1), (1, 2), (2, 0)])
+        >>> float(net.weights[1, 0]), float(net.weights[0, 1]), float(net.bias[0])
+        (-0.75, -1.5, -1.0)
+    """
+    pairs = np.asarray(list(edges), dtype=np.int64) if edges is not None else None
+    if pairs is None or (pairs.size and (pairs.ndim != 2 or pairs.shape[1] != 2)):
+        raise ValueError(f"edges must be (source, target) pairs, got {edges!r}")
+    pairs = pairs.reshape(-1, 2)
+    if np.any(pairs < 0):
+        raise ValueError(f"edges must have non-negative indices, got {pairs.tolist()}")
+    if np.any(pairs[:, 0] == pairs[:, 1]):
+        raise ValueError(f"edges must not contain self-loops, got {pairs.tolist()}")
+    largest = int(pairs.max()) + 1 if pairs.size else 0
+    if n_neurons is None:
+        n_neurons = largest
+    n_neurons = _check_count("n_neurons", n_neurons, max(largest, 1))
+    delta = _check_weight("delta", delta, positive=True)
+    epsilon = float(epsilon)
+    if not 0 < epsilon < delta / (delta + 1):
+        raise ValueError(
+            f"epsilon must be in (0, delta / (delta + 1)) = (0, {delta / (delta + 1):.4g}), "
+            f"got {epsilon!r}"
+        )
+    theta = _check_weight("theta", theta)
+    weights = np.full((n_neurons, n_neurons), -1.0 - delta)
+    weights[pairs[:, 1], pairs[:, 0]] = -1.0 + epsilon
+    np.fill_diagonal(weights, 0.0)
+    return RecurrentNetwork(weights, bias=-theta)
