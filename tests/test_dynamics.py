@@ -125,3 +125,10 @@ def test_simulate_default_step_is_accurate(rng, form):
 def test_bad_arguments_are_named(call, match):
     with pytest.raises(ValueError, match=match):
         call(RecurrentNetwork(np.zeros((3, 3))))
+
+
+@pytest.mark.parametrize("step_size", [-0.1, 0.0, float("nan")])
+def test_simulate_rejects_bad_step_size(step_size):
+    net = RecurrentNetwork(np.zeros((2, 2)))
+    with pytest.raises(ValueError, match="step_size"):
+        ffapprox.simulate(net, [[1.0, 1.0]], [0.0, 1.0], step_size=step_size)

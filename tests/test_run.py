@@ -85,7 +85,10 @@ def test_run_writes_every_output(tiny_run):
 
 def test_metrics_are_complete_and_consistent(tiny_run):
     out, _ = tiny_run
-    metrics = json.loads((out / "metrics.json").read_text())
+    # Strict JSON: NaN or Infinity would make other tools reject the file.
+    metrics = json.loads(
+        (out / "metrics.json").read_text(), parse_constant=lambda c: pytest.fail(f"{c} in JSON")
+    )
     assert set(metrics["models"]) == {"paper", "deep"}
     for block in metrics["models"].values():
         assert METRIC_KEYS <= set(block)
@@ -130,12 +133,41 @@ def test_bad_config_fails_before_any_work(tmp_path, text, message):
 
 
 def test_unwritable_or_occupied_output_folder(tmp_path):
+    config = tmp_path / "tiny.toml"
+    config.write_text(TINY)  # should the check regress, the run stays small
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    result = CliRunner().invoke(main, ["run", "--out", str(blocker / "sub"), "--quiet"])
+    args = ["run", "--config", str(config), "--quiet", "--out"]
+    result = CliRunner().invoke(main, [*args, str(blocker / "sub")])
     assert result.exit_code == 2 and "output folder" in result.output
     occupied = tmp_path / "occupied"
     occupied.mkdir()
     (occupied / "keep.txt").write_text("x")
-    result = CliRunner().invoke(main, ["run", "--out", str(occupied), "--quiet"])
+    result = CliRunner().invoke(main, [*args, str(occupied)])
     assert result.exit_code == 2 and "not empty" in result.output
+
+
+def test_own_network_file_runs_and_form_mismatch_is_rejected(tmp_path):
+    from ffapprox import partitioned_network
+
+    partitioned_network(form="rectified-recurrent").save(tmp_path / "mine.npz")
+    own = TINY.replace('name = "tiny"', 'name = "mine"') + (
+        '[network]\nbuilder = "file"\npath = "mine.npz"\npartitions = [[0, 1], [2, 3]]\n'
+    )
+    config = tmp_path / "mine.toml"
+    config.write_text(own)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        result = CliRunner().invoke(
+            main, ["run", "--config", str(config), "--out", str(tmp_path / "out"), "--quiet"]
+        )
+    assert result.exit_code == 0, result.output
+    metrics = json.loads((tmp_path / "out" / "metrics.json").read_text())
+    assert metrics["network"]["form"] == "rectified-recurrent"
+    assert "winner_agreement" in metrics["models"]["paper"]
+    config.write_text(own.replace('builder = "file"', 'builder = "file"\nform = "threshold-linear"'))
+    result = CliRunner().invoke(
+        main, ["run", "--config", str(config), "--out", str(tmp_path / "out2"), "--quiet"]
+    )
+    assert result.exit_code == 2 and "network.form" in result.output
+    assert not (tmp_path / "out2").exists()

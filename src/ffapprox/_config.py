@@ -40,7 +40,7 @@ class NetworkConfig:
     bias: float = 0.0
     tau_E: float = 1.0
     tau_I: float = 0.5
-    form: str = "threshold-linear"
+    form: str | None = None  # default "threshold-linear"; with builder = "file": the file's
     path: str | None = None  # builder = "file": a network .npz (relative to the config file)
     partitions: list[list[int]] | None = None  # builder = "file": neuron indices per partition
 
@@ -49,7 +49,7 @@ class NetworkConfig:
             raise ValueError(
                 f"network.builder must be one of {list(BUILDERS)}, got {self.builder!r}"
             )
-        if self.form not in FORMS:
+        if self.form is not None and self.form not in FORMS:
             raise ValueError(f"network.form must be one of {list(FORMS)}, got {self.form!r}")
         if self.builder == "file" and not self.path:
             raise ValueError('network.path is required when network.builder = "file"')

@@ -195,6 +195,8 @@ def simulate(
     times = np.asarray(t, dtype=np.float64).reshape(-1)
     if times.size == 0 or np.any(times < 0) or np.any(np.diff(times) < 0):
         raise ValueError(f"t must be a non-empty increasing sequence of times >= 0, got {t!r}")
+    if step_size is not None and not (math.isfinite(step_size) and step_size > 0):
+        raise ValueError(f"step_size must be a positive finite number, got {step_size}")
     h_max = step_size or default_step_size(network)
     drive = (u - dyn.bias) * dyn.rate
     out = torch.empty((times.size, *u.shape), dtype=dtype, device=dyn.device)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import json
 import os
 import platform
 import shutil
@@ -31,7 +30,7 @@ from ._evaluation import (
     throughput,
 )
 from ._fixed_points import solve_fixed_points
-from ._io import _umask, load_network
+from ._io import _umask, load_network, write_json
 from ._model import FeedForwardApproximation, export_onnx
 from ._network import RecurrentNetwork
 from ._plots import competition_figure, cost_figure, decision_boundary_figure, training_figure
@@ -56,9 +55,10 @@ def build_network(config: NetworkConfig, base: Path | None) -> tuple[RecurrentNe
         if base is not None and not path.is_absolute():
             path = base / path
         network = load_network(path)
-        if config.form != network.form and config.form != "threshold-linear":
+        if config.form is not None and config.form != network.form:
             raise ValueError(
-                f"network.form {config.form!r} differs from the file's form {network.form!r}"
+                f"network.form {config.form!r} differs from the form in {str(path)!r}, "
+                f"{network.form!r}; leave network.form out to use the file's"
             )
         partitions = [list(p) for p in config.partitions or []]
         for p in partitions:
@@ -77,7 +77,7 @@ def build_network(config: NetworkConfig, base: Path | None) -> tuple[RecurrentNe
         config.bias,
         tau_E=config.tau_E,
         tau_I=config.tau_I,
-        form=config.form,
+        form=config.form or "threshold-linear",
     )
     labels = partition_labels(config.n_partitions, config.partition_size, config.n_inhibitory)
     partitions = [np.flatnonzero(labels == p).tolist() for p in range(config.n_partitions)]
@@ -265,6 +265,6 @@ def _run(config, network, partitions, work: Path, reporter: Reporter) -> dict:
         "machine": machine_info(),
         "wall_seconds": time.perf_counter() - started,
     }
-    (work / "metrics.json").write_text(json.dumps(metrics, indent=2))
+    write_json(work / "metrics.json", metrics)
     write_report(work / "report.html", config, network, metrics, sorted(figures))
     return metrics

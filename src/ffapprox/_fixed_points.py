@@ -18,7 +18,7 @@ from ._regions import RegionTable, _gather_apply
 class Status(enum.IntEnum):
     """What the dynamics did for one input; the value is the code stored in files."""
 
-    STABLE = 0  # settled into a stable fixed point, certified
+    STABLE = 0  # settled into a fixed point whose region is stable (see solve_fixed_points)
     OSCILLATING = 1  # bounded, keeps switching active sets without settling
     DIVERGING = 2  # grew past the divergence bound
     UNRESOLVED = 3  # none of the above decided within max_time
@@ -115,8 +115,9 @@ def solve_fixed_points(
         inputs: constant inputs, shape (B, N) (or (N,) for one input).
         x0: initial states (B, N); rest (zeros) when omitted.
         rtol, atol: tolerances of the convergence rule and of the region test; default
-            1e-8 / 1e-10 in float64, 1e-4 / 1e-5 in float32.
-        max_time: integration time limit in units of tau.
+            1e-8 / 1e-10 in float64, 1e-4 / 1e-5 in float32 (rtol is raised to at least
+            10 machine epsilons).
+        max_time: integration time limit, in the units of ``tau``.
         step_size: RK4 step; default ``1 / L``, ``L`` the largest ``|eigenvalue|`` of the
             Jacobian over all active sets (see ``default_step_size``).
         dtype: ``torch.float64`` (default) or ``torch.float32``.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import tempfile
 import zipfile
@@ -28,9 +29,12 @@ def atomic_path(path: str | os.PathLike, *, suffix: str | None = None) -> Iterat
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise ValueError(f"output folder {str(folder)!r} does not exist")
-    fd, tmp_name = tempfile.mkstemp(
-        prefix=f".{path.name}.", suffix=path.suffix if suffix is None else suffix, dir=folder
-    )
+    try:
+        fd, tmp_name = tempfile.mkstemp(
+            prefix=f".{path.name}.", suffix=path.suffix if suffix is None else suffix, dir=folder
+        )
+    except OSError as err:
+        raise ValueError(f"cannot write {str(path)!r}: {err.strerror}") from None
     os.close(fd)
     tmp = Path(tmp_name)
     try:
@@ -46,6 +50,23 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def _finite_or_none(value):
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite_or_none(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite_or_none(v) for v in value]
+    return value
+
+
+def write_json(path: str | os.PathLike, value) -> None:
+    """Strict JSON (NaN and infinities become null), written atomically."""
+    text = json.dumps(_finite_or_none(value), indent=2, allow_nan=False)
+    with atomic_path(path) as tmp:
+        tmp.write_text(text + "\n")
 
 
 def save_npz(path: str | os.PathLike, **arrays) -> None:

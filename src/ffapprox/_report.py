@@ -17,8 +17,8 @@ CAPTIONS = {
         "Competition (Muir 2018, Fig. 2b). Partition A receives input alpha and partition B "
         "1 - alpha (top, shading). Solid: exact fixed-point responses of the recurrent "
         "network; dashed/dotted: the feed-forward approximations. Only one partition is "
-        "active at each mixture; at the exact tie the symmetric fixed point is a saddle and "
-        "the dynamics do not settle on it (no solid line there)."
+        "active at each mixture. At the exact tie the symmetric fixed point is a saddle: the "
+        "solver does not report it as stable, so the solid lines have a gap there."
     ),
     "fig_decision_boundary.png": (
         "Decision boundary (Muir 2018, Fig. 3). Held-out inputs projected on the summed input "
