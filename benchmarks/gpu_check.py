@@ -1,10 +1,12 @@
 """GPU check: the exact solver gives the same answers on CUDA as on the CPU, and its speed.
 
-Run on a machine with CUDA: ``python benchmarks/gpu_check.py``. Prints one line per check.
+Run on a machine with CUDA: ``python benchmarks/gpu_check.py [BATCH ...]``. Prints one line
+per check.
 """
 
 from __future__ import annotations
 
+import sys
 import time
 
 import numpy as np
@@ -12,6 +14,9 @@ import torch
 
 from ffapprox import RecurrentNetwork, solve_fixed_points
 from ffapprox._builders import partitioned_network
+
+# Batch sizes for the throughput part; override with arguments, e.g. `gpu_check.py 1e7 3e7`.
+BATCHES = [int(float(a)) for a in sys.argv[1:]] or [10**5, 10**6, 10**7]
 
 
 def _timed(func) -> tuple[float, object]:
@@ -47,7 +52,7 @@ def main() -> None:
         )
     network = partitioned_network()
     for dtype in (torch.float64, torch.float32):
-        for n in (10**5, 10**6, 10**7):
+        for n in BATCHES:
             inputs = torch.rand((n, 5), device="cuda", dtype=dtype) * 2 - 1
             solve_fixed_points(network, inputs[:1000], device="cuda", dtype=dtype)
             seconds, result = _timed(
