@@ -3,11 +3,12 @@
 import numpy as np
 import pytest
 
-from ffapprox import STATUS_NAMES, Status, solve_fixed_points
+from ffapprox import STATUS_NAMES, Status, solve_fixed_points, vector_field
 from ffapprox._builders import partition_labels, partitioned_network
 from ffapprox._evaluation import mixture_sweep, winners
 
 LINEAR_FIT_TOL = 1e-9  # exact fixed points: the winner's rate is affine to round-off
+RESIDUAL_TOL = 1e-10
 
 
 def test_seed_network_structure():
@@ -48,23 +49,23 @@ def test_mixture_sweep_reproduces_the_seed_claims():
     assert np.allclose(winner_rate, winner_input / (1 - 2.5 + 8.0), atol=LINEAR_FIT_TOL, rtol=0)
 
 
-def test_slow_inhibition_oscillates_fast_inhibition_settles():
-    rng = np.random.default_rng()
+def test_slow_inhibition_oscillates_fast_inhibition_settles(rng):
     inputs = rng.uniform(-1, 1, (600, 5))
     fast = solve_fixed_points(partitioned_network(tau_I=0.5), inputs)
     slow = solve_fixed_points(partitioned_network(tau_I=1.0), inputs)
     assert fast.counts()["stable"] == len(inputs)
     assert slow.counts()["oscillating"] > 0
-    # Fixed points do not depend on tau: where both settle they agree exactly.
-    both = (slow.status == Status.STABLE).numpy()
-    assert np.allclose(slow.rates.numpy()[both], fast.rates.numpy()[both], atol=1e-12)
+    # Fixed points do not depend on tau (which one the dynamics reach may): every fixed
+    # point found with slow inhibition is one of the fast network too.
+    settled = (slow.status == Status.STABLE).numpy()
+    field = vector_field(partitioned_network(tau_I=0.5), slow.state[settled], inputs[settled])
+    assert field.abs().max() <= RESIDUAL_TOL
 
 
-def test_partition_with_larger_uniform_input_wins():
+def test_partition_with_larger_uniform_input_wins(rng):
     # Equal input within each partition: the partition acts as a unit and the larger wins.
     # (With unequal inputs a single strongly driven neuron can win for its partition; the
     # run reports how often the winner is the larger summed input on uniform inputs.)
-    rng = np.random.default_rng()
     a, b = rng.uniform(0, 1, (2, 400))
     keep = np.abs(a - b) > 0.02
     inputs = np.zeros((keep.sum(), 5))
@@ -75,10 +76,10 @@ def test_partition_with_larger_uniform_input_wins():
     assert np.all(winners(result.rates.numpy(), [[0, 1], [2, 3]]) == expected)
 
 
-def test_rectified_recurrent_form_cannot_silence_the_loser():
+def test_rectified_recurrent_form_cannot_silence_the_loser(rng):
     # x = [W x]^+ + i - b >= i - b at a fixed point: positive input keeps a neuron active.
     net = partitioned_network(form="rectified-recurrent")
-    inputs = np.random.default_rng().uniform(0.1, 1, (50, 5))
+    inputs = rng.uniform(0.1, 1, (50, 5))
     result = solve_fixed_points(net, inputs)
     stable = (result.status == Status.STABLE).numpy()
     assert stable.any()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 from click.testing import CliRunner
 from conftest import ctln_three_cycle
 
-from ffapprox import FeedForwardApproximation, FixedPointDataset
+from ffapprox import STATUS_NAMES, FeedForwardApproximation, FixedPointDataset
 from ffapprox._builders import partitioned_network
 from ffapprox._cli import main
 
@@ -117,3 +119,59 @@ def test_bad_predict_and_export_inputs(trained, tmp_path):
     assert_bad_input(invoke("export", broken, "-o", tmp_path / "m.onnx"), "not a readable model")
     assert files(tmp_path) == ["broken", "nan.npy", "wide.npy"]
     assert files(broken) == ["model.json", "model.safetensors"]
+
+
+def test_train_on_all_zero_rates(tmp_path):
+    partitioned_network().save(tmp_path / "net.npz")
+    args = ("generate", tmp_path / "net.npz", "-n", 200, "--low", -1, "--high", -0.5)
+    assert invoke(*args, "-o", tmp_path / "neg.npz", "--quiet").exit_code == 0
+    assert not FixedPointDataset.load(tmp_path / "neg.npz").rates.any()
+    result = invoke(
+        "train", tmp_path / "neg.npz", "-o", tmp_path / "m", "--epochs", 3, "--restarts", 1
+    )
+    assert result.exit_code == 0, result.output
+    assert "relative RMSE n/a" in result.stdout
+    assert FeedForwardApproximation.load(tmp_path / "m").predict(np.zeros((1, 5))).sum() == 0
+
+
+def test_train_rejects_non_finite_data(trained, tmp_path):
+    dataset = FixedPointDataset.load(trained / "data.npz")
+    arrays = {k: getattr(dataset, k).copy() for k in ("inputs", "rates", "state", "status")}
+    arrays["rates"][3, 2] = np.nan  # a stable row
+    np.savez(
+        tmp_path / "nan.npz",
+        steps=dataset.steps,
+        status_names=np.array(STATUS_NAMES),
+        metadata="{}",
+        **arrays,
+    )
+    result = invoke("train", tmp_path / "nan.npz", "-o", tmp_path / "m", "--epochs", 2)
+    assert_bad_input(result, "nan.npz")
+    assert "must be finite" in result.stderr
+    assert files(tmp_path) == ["nan.npz"]
+
+
+def test_unusable_output_folder_is_refused_before_any_work(trained, tmp_path, monkeypatch):
+    import ffapprox._cli._pipeline as pipeline
+
+    def no_work(*args, **kwargs):
+        raise AssertionError("the work started before the output was checked")
+
+    monkeypatch.setattr(pipeline, "generate_dataset", no_work)
+    monkeypatch.setattr(pipeline, "train", no_work)
+    missing = tmp_path / "missing"
+    result = invoke("generate", trained / "net.npz", "-o", missing / "d.npz")
+    assert_bad_input(result, "--output")
+    assert_bad_input(invoke("train", trained / "data.npz", "-o", missing / "m"), "--output")
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "keep.txt").write_text("mine")
+    result = invoke("train", trained / "data.npz", "-o", tmp_path / "notes")
+    assert_bad_input(result, "not a model folder")
+    # Permission bits do not stop root, so the check itself is shown an unwritable folder.
+    unwritable = os.fspath(tmp_path)
+    monkeypatch.setattr(os, "access", lambda path, mode: os.fspath(path) != unwritable)
+    result = invoke("generate", trained / "net.npz", "-o", tmp_path / "d.npz")
+    assert_bad_input(result, "--output folder")
+    assert "not writable" in result.stderr
+    assert_bad_input(invoke("train", trained / "data.npz", "-o", tmp_path / "m"), "not writable")
+    assert files(tmp_path) == ["notes"]

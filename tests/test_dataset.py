@@ -152,3 +152,25 @@ def test_generate_rejects_bad_arguments(kwargs, match):
     arguments = {"n_samples": 10, **kwargs}
     with pytest.raises(ValueError, match=match):
         generate_dataset(partitioned_network(), **arguments)
+
+
+@pytest.mark.parametrize(
+    ("name", "row", "match"),
+    [
+        ("inputs", 0, "inputs must be finite"),
+        ("inputs", 1, "inputs must be finite"),  # even where the input is not stable
+        ("rates", 0, "rates of stable inputs must be finite"),
+        ("state", 0, "state of stable inputs must be finite"),
+    ],
+)
+def test_rejects_non_finite_values(dataset, tmp_path, name, row, match):
+    arrays = {key: getattr(dataset, key)[:2].copy() for key in ARRAYS}
+    arrays["status"][:] = [int(Status.STABLE), int(Status.OSCILLATING)]
+    arrays[name][row, 0] = np.inf if name == "inputs" else np.nan
+    with pytest.raises(ValueError, match=match):
+        FixedPointDataset(metadata={}, **arrays)
+    path = tmp_path / "bad.npz"
+    np.savez(path, status_names=np.array(STATUS_NAMES), metadata="{}", **arrays)
+    with pytest.raises(ValueError, match=match) as caught:
+        FixedPointDataset.load(path)
+    assert str(path) in str(caught.value) and "\n" not in str(caught.value)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 
 import numpy as np
 import pytest
@@ -132,6 +134,64 @@ def test_load_rejects_missing_and_corrupt_folders(tmp_path):
     (folder / "model.safetensors").unlink()
     with pytest.raises(ValueError, match="lacks model.safetensors"):
         FeedForwardApproximation.load(folder)
+
+
+def test_load_checks_the_architecture_against_the_weights_first(tmp_path):
+    folder = tmp_path / "model"
+    make_model().save(folder)
+    config = json.loads((folder / "model.json").read_text())
+    # The second would need terabytes if the model were built before the check.
+    for hidden, tensor in (([5, 6], "layers.0.weight"), ([7, 10**12], "layers.1.weight")):
+        (folder / "model.json").write_text(json.dumps(config | {"hidden": hidden}))
+        with pytest.raises(ValueError, match="does not match the weights") as caught:
+            FeedForwardApproximation.load(folder)
+        message = str(caught.value)
+        assert "\n" not in message and str(folder) in message and tensor in message
+    (folder / "model.json").write_text(json.dumps(config | {"hidden": [7, "six"]}))
+    with pytest.raises(ValueError, match="hidden must be an integer"):
+        FeedForwardApproximation.load(folder)
+
+
+def test_saved_model_follows_the_umask(tmp_path):
+    previous = os.umask(0o027)
+    try:
+        make_model().save(tmp_path / "model")
+    finally:
+        os.umask(previous)
+    folder = tmp_path / "model"
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o750
+    for name in ("model.json", "model.safetensors"):
+        assert stat.S_IMODE((folder / name).stat().st_mode) == 0o640, name
+
+
+def test_failed_replace_keeps_the_old_model(tmp_path, monkeypatch):
+    folder = tmp_path / "model"
+    old = make_model(seed=1)
+    old.save(folder)
+    real_replace, failures = os.replace, []
+
+    def failing_replace(source, target):
+        if os.fspath(target) == os.fspath(folder) and not failures:
+            failures.append(source)  # the new model's rename fails, moving the old back works
+            raise OSError("simulated rename failure")
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "replace", failing_replace)
+    with pytest.raises(OSError, match="simulated"):
+        make_model(seed=2).save(folder)
+    monkeypatch.undo()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]
+    loaded = FeedForwardApproximation.load(folder)
+    for a, b in zip(old.state_dict().values(), loaded.state_dict().values(), strict=True):
+        assert torch.equal(a, b)
+
+
+@pytest.mark.parametrize("device", ["foo", "cuda:99"])
+def test_predict_rejects_bad_device(device):
+    if device.startswith("cuda") and torch.cuda.is_available():
+        pytest.skip("only unavailable CUDA is under test")
+    with pytest.raises(ValueError, match="device"):
+        make_model().predict(inputs(), device=device)
 
 
 @pytest.mark.parametrize("hidden", [(5,), (16, 16)])

@@ -165,7 +165,9 @@ def test_own_network_file_runs_and_form_mismatch_is_rejected(tmp_path):
     metrics = json.loads((tmp_path / "out" / "metrics.json").read_text())
     assert metrics["network"]["form"] == "rectified-recurrent"
     assert "winner_agreement" in metrics["models"]["paper"]
-    config.write_text(own.replace('builder = "file"', 'builder = "file"\nform = "threshold-linear"'))
+    config.write_text(
+        own.replace('builder = "file"', 'builder = "file"\nform = "threshold-linear"')
+    )
     result = CliRunner().invoke(
         main, ["run", "--config", str(config), "--out", str(tmp_path / "out2"), "--quiet"]
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
@@ -135,3 +136,55 @@ def test_rejects_size_mismatch(model, match):
 def test_rejects_bad_settings(kwargs, match):
     with pytest.raises(ValueError, match=match):
         train(FeedForwardApproximation(3, 8, 2), teacher_data(50), **kwargs)
+
+
+def test_all_zero_rates_give_nan_relative_rmse():
+    x = np.random.default_rng(0).uniform(-1, 1, (200, 3))
+    model = FeedForwardApproximation(3, 8, 2)
+    quick(model, (x, np.zeros((200, 2))))
+    validation = model.metadata["validation"]
+    assert validation["mse"] == 0 and math.isnan(validation["relative_rmse"])
+
+
+@pytest.mark.parametrize(
+    ("column", "value"), [("inputs", np.nan), ("inputs", np.inf), ("rates", -np.inf)]
+)
+def test_rejects_non_finite_data(column, value):
+    # NaN rates mark inputs without a stable fixed point and are dropped; the rest is bad data.
+    x, y = teacher_data(100)
+    (x if column == "inputs" else y)[7, 1] = value
+    with pytest.raises(ValueError, match=f"dataset {column} must be finite"):
+        train(FeedForwardApproximation(3, 8, 2), (x, y))
+    with pytest.raises(ValueError, match=f"validation {column} must be finite"):
+        train(FeedForwardApproximation(3, 8, 2), teacher_data(100), validation=(x, y))
+
+
+def test_kept_weights_are_never_worse_than_the_initial_ones():
+    x, y = teacher_data(600)
+    validation = teacher_data(200, seed=1)
+    model = FeedForwardApproximation(3, 8, 2)
+    # A huge step size throws every restart off its least-squares start at epoch 1.
+    history = quick(model, (x, y), validation=validation, learning_rate=1e3, restarts=1)
+    assert history.best_epoch == 0
+    assert np.isfinite(history.best_validation_loss)
+    assert min(history.validation_loss) > history.best_validation_loss
+    mse = float(((model.predict(validation[0]) - validation[1]) ** 2).mean())
+    assert mse == pytest.approx(history.best_validation_loss, rel=1e-4)
+
+
+def test_warning_advice_matches_its_reason():
+    x = np.random.default_rng(0).uniform(-1, 1, (400, 3))
+    # Constant rates: predicting the mean is exact, so no model can beat it.
+    with pytest.warns(ConvergenceWarning, match="does not beat predicting the mean") as caught:
+        train(FeedForwardApproximation(3, 8, 1), (x, np.ones((400, 1))), epochs=3)
+    assert "more epochs" not in str(caught[0].message)
+    with pytest.warns(ConvergenceWarning, match="still improving.*try more epochs"):
+        train(FeedForwardApproximation(3, 16, 2), teacher_data(1000), epochs=3, batch_size=100)
+
+
+@pytest.mark.parametrize("device", ["foo", "cuda:99"])
+def test_rejects_bad_device(device):
+    if device.startswith("cuda") and torch.cuda.is_available():
+        pytest.skip("only unavailable CUDA is under test")
+    with pytest.raises(ValueError, match="device"):
+        train(FeedForwardApproximation(3, 8, 2), teacher_data(50), device=device)

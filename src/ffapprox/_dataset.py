@@ -33,6 +33,10 @@ class FixedPointDataset:
 
     Only the ``stable`` rows are training data (Muir 2018 discards inputs without a stable
     fixed point); the others are kept so that the discarded fraction can be reported.
+
+    Raises:
+        ValueError: for arrays of mismatched shapes, non-finite inputs, or non-finite
+            rates or state in a stable row.
     """
 
     inputs: np.ndarray
@@ -51,6 +55,20 @@ class FixedPointDataset:
         for name in ("status", "steps"):
             if getattr(self, name).shape != (n,):
                 raise ValueError(f"{name} must have shape ({n},), got {getattr(self, name).shape}")
+        bad = ~np.isfinite(self.inputs).all(1)
+        if bad.any():
+            raise ValueError(
+                f"inputs must be finite, got NaN or inf in {int(bad.sum())} rows "
+                f"(first: row {int(np.argmax(bad))})"
+            )
+        stable = self.stable_mask
+        for name in ("rates", "state"):
+            bad = stable & ~np.isfinite(getattr(self, name)).all(1)
+            if bad.any():
+                raise ValueError(
+                    f"{name} of stable inputs must be finite, got NaN or inf in "
+                    f"{int(bad.sum())} rows (first: row {int(np.argmax(bad))})"
+                )
 
     @property
     def stable_mask(self) -> np.ndarray:

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
+from ._dynamics import check_device
 from ._model_io import export_onnx as export_onnx  # the model's file formats live there
 
 
@@ -94,13 +95,15 @@ class FeedForwardApproximation(torch.nn.Module):
             device: where to evaluate; default the model's device.
 
         Raises:
-            ValueError: for a wrong shape or NaN/inf entries in ``inputs``.
+            ValueError: for a wrong shape or NaN/inf entries in ``inputs``, or an unknown
+                or unavailable ``device``.
         """
         batch_size = _check_size("batch_size", batch_size)
         if isinstance(inputs, torch.Tensor):
             x = inputs.detach().to("cpu", self.dtype)
         else:
-            x = torch.as_tensor(np.asarray(inputs, dtype=np.float64)).to(self.dtype)
+            # np.array copies: torch warns on read-only arrays (such as a frozen network's).
+            x = torch.from_numpy(np.array(inputs, dtype=np.float64)).to(self.dtype)
         if x.ndim == 1:
             x = x[None]
         if x.ndim != 2 or x.shape[1] != self.n_inputs:
@@ -110,7 +113,7 @@ class FeedForwardApproximation(torch.nn.Module):
         if not torch.isfinite(x).all():
             raise ValueError("inputs must be finite, got NaN or inf entries")
         model = self
-        if device is not None and torch.device(device) != self.layers[0].weight.device:
+        if device is not None and check_device(device) != self.layers[0].weight.device:
             model = copy.deepcopy(self).to(device)
         device = model.layers[0].weight.device
         with torch.no_grad():

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import torch
 
-from ._io import atomic_path
+from ._io import _finite_or_none, _umask, atomic_path
 
 WEIGHTS_FILE = "model.safetensors"
 CONFIG_FILE = "model.json"
@@ -36,15 +36,11 @@ def _config(model) -> dict:
     }
 
 
-def save_model(model, directory: str | os.PathLike) -> None:
-    """Write ``model.safetensors`` and ``model.json`` into ``directory``.
+def check_model_folder(directory: str | os.PathLike) -> Path:
+    """``directory`` as a Path if :func:`save_model` may write there, else ``ValueError``.
 
-    Everything is written into a temporary folder beside ``directory`` and renamed into
-    place, so a failed write leaves no partial model. An existing model folder is replaced;
-    any other existing, non-empty path is refused.
+    Its parent folder must exist, and ``directory`` must be absent, empty or a model folder.
     """
-    from safetensors.torch import save_file
-
     directory = Path(directory)
     parent = directory.parent if str(directory.parent) else Path(".")
     if not parent.is_dir():
@@ -57,26 +53,75 @@ def save_model(model, directory: str | os.PathLike) -> None:
             f"model directory {str(directory)!r} exists and is not a model folder; "
             "refusing to overwrite it"
         )
-    config = json.dumps(_config(model), indent=2, sort_keys=True)
+    return directory
+
+
+def save_model(model, directory: str | os.PathLike) -> None:
+    """Write ``model.safetensors`` and ``model.json`` into ``directory``.
+
+    Everything is written into a temporary folder beside ``directory`` and renamed into
+    place, so a failed write leaves no partial model and keeps any previous one. An
+    existing model folder is replaced; any other existing, non-empty path is refused.
+    The folder and files get the usual permissions under the process umask.
+    """
+    from safetensors.torch import save_file
+
+    directory = check_model_folder(directory)
+    parent = directory.parent if str(directory.parent) else Path(".")
+    # Strict JSON: a NaN metric (all-zero targets) is written as null.
+    config = json.dumps(_finite_or_none(_config(model)), indent=2, sort_keys=True, allow_nan=False)
     tensors = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    mask = _umask()
     staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=parent))
-    retired = None
+    aside = None
     try:
+        # mkdtemp and safetensors create owner-only entries; a model is shared like any file.
+        os.chmod(staging, 0o777 & ~mask)
         save_file(tensors, staging / WEIGHTS_FILE)
         (staging / CONFIG_FILE).write_text(config + "\n")
-        if directory.exists():
-            retired = Path(tempfile.mkdtemp(prefix=f".{directory.name}.old.", dir=parent))
-            os.replace(directory, retired)
-        os.replace(staging, directory)
+        for name in (WEIGHTS_FILE, CONFIG_FILE):
+            os.chmod(staging / name, 0o666 & ~mask)
+        if not directory.exists():
+            os.replace(staging, directory)
+            return
+        aside = Path(tempfile.mkdtemp(prefix=f".{directory.name}.old.", dir=parent))
+        os.replace(directory, aside / directory.name)
+        try:
+            os.replace(staging, directory)
+        except BaseException:
+            try:
+                os.replace(aside / directory.name, directory)
+            except OSError:
+                aside = None  # the old model stays in the hidden folder rather than be lost
+            raise
     finally:
-        for leftover in (staging, retired):
+        for leftover in (staging, aside):
             if leftover is not None and leftover.exists():
                 shutil.rmtree(leftover)
 
 
+def _expected_shapes(config: dict) -> tuple[str, dict[str, tuple[int, ...]]]:
+    """The architecture described by ``config`` and the tensor shapes it needs."""
+    from ._model import _check_size
+
+    hidden = config["hidden"]
+    if not isinstance(hidden, list):
+        raise ValueError(f"hidden must be a list of integers >= 1, got {hidden!r}")
+    sizes = (
+        _check_size("n_inputs", config["n_inputs"]),
+        *(_check_size("hidden", h) for h in hidden),
+        _check_size("n_outputs", config["n_outputs"]),
+    )
+    shapes = {}
+    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
+        shapes[f"layers.{i}.weight"] = (n_out, n_in)
+        shapes[f"layers.{i}.bias"] = (n_out,)
+    return f"{sizes[0]} -> {list(sizes[1:-1])} -> {sizes[-1]}", shapes
+
+
 def load_model(directory: str | os.PathLike):
     """Read a model folder written by :func:`save_model`; one-line ``ValueError`` if it cannot."""
-    from safetensors import SafetensorError
+    from safetensors import SafetensorError, safe_open
     from safetensors.torch import load_file
 
     from ._model import FeedForwardApproximation
@@ -92,6 +137,17 @@ def load_model(directory: str | os.PathLike):
         config = json.loads((directory / CONFIG_FILE).read_text())
         if not isinstance(config, dict) or config.get("format") != FORMAT:
             raise ValueError(f"{CONFIG_FILE} does not describe a {FORMAT}")
+        # Check the architecture against the stored shapes before allocating anything.
+        architecture, expected = _expected_shapes(config)
+        with safe_open(directory / WEIGHTS_FILE, framework="pt") as weights:
+            stored = {k: tuple(weights.get_slice(k).get_shape()) for k in weights.keys()}
+        for name in [*expected, *(k for k in stored if k not in expected)]:
+            if expected.get(name) != stored.get(name):
+                raise ValueError(
+                    f"{CONFIG_FILE} architecture {architecture} does not match the weights "
+                    f"in {WEIGHTS_FILE}: {name} has shape {stored.get(name)}, expected "
+                    f"{expected.get(name)}"
+                )
         model = FeedForwardApproximation(
             config["n_inputs"], tuple(config["hidden"]), config["n_outputs"]
         )

@@ -12,6 +12,7 @@ import numpy as np
 import torch
 
 from ._dataset import FixedPointDataset
+from ._dynamics import check_device
 from ._ensemble import Ensemble
 
 SCHEDULES = ("cosine", "constant")
@@ -32,8 +33,10 @@ class TrainingHistory:
         train_loss, validation_loss: per-epoch mean squared error of the rates (in the
             rates' own units) of the winning restart.
         best_epoch: 1-based epoch of the kept weights; ``validation_loss[best_epoch - 1]``
-            equals ``best_validation_loss``.
-        best_validation_loss: validation MSE of the kept weights.
+            equals ``best_validation_loss``. 0 when no epoch beat the initial weights,
+            which are then kept.
+        best_validation_loss: validation MSE of the kept weights (never above that of the
+            initial weights).
         wall_time: seconds spent in :func:`train`.
         restarts: one dict per restart (seed, best_validation_loss, best_epoch, epochs_run,
             stopped_early); the winner has the lowest best_validation_loss.
@@ -52,8 +55,7 @@ class TrainingHistory:
 
 def _stable_rows(data, name: str) -> tuple[np.ndarray, np.ndarray]:
     if isinstance(data, FixedPointDataset):
-        inputs, rates = data.inputs, data.rates
-        keep = data.stable_mask
+        inputs, rates, keep = data.inputs, data.rates, data.stable_mask
     elif isinstance(data, (tuple, list)) and len(data) == 2:
         inputs, rates = (np.asarray(a, dtype=np.float64) for a in data)
         if inputs.ndim != 2 or rates.ndim != 2 or len(inputs) != len(rates):
@@ -61,12 +63,17 @@ def _stable_rows(data, name: str) -> tuple[np.ndarray, np.ndarray]:
                 f"{name} must be (inputs (S, N), rates (S, M)), got shapes "
                 f"{inputs.shape} and {rates.shape}"
             )
-        keep = np.isfinite(rates).all(1)
+        keep = ~np.isnan(rates).any(1)
     else:
         raise ValueError(
             f"{name} must be a FixedPointDataset or an (inputs, rates) pair, got {type(data)}"
         )
-    keep = keep & np.isfinite(inputs).all(1)
+    for column, array in (("inputs", inputs), ("rates", rates[keep])):
+        bad = ~np.isfinite(array).all(1)
+        if bad.any():
+            raise ValueError(
+                f"{name} {column} must be finite, got NaN or inf in {int(bad.sum())} rows"
+            )
     if not keep.any():
         raise ValueError(f"{name} has no stable inputs to train on ({len(inputs)} rows)")
     return inputs[keep], rates[keep]
@@ -119,7 +126,7 @@ def train(
     Arguments:
         model: a :class:`FeedForwardApproximation` (trained in its own dtype).
         dataset: a :class:`FixedPointDataset` or an ``(inputs, rates)`` pair; rows with
-            non-finite rates are dropped.
+            NaN rates (no stable fixed point) are dropped.
         validation: held-out data of the same kinds; default: ``validation_fraction`` of
             the stable rows, drawn with ``seed``.
         epochs: maximum passes over the training rows.
@@ -138,8 +145,9 @@ def train(
         A :class:`TrainingHistory`.
 
     Raises:
-        ValueError: for data without stable inputs, data whose sizes do not match the
-            model, or invalid settings.
+        ValueError: for data without stable inputs, non-finite inputs or (non-NaN) rates,
+            data whose sizes do not match the model, an unknown or unavailable ``device``,
+            or invalid settings.
 
     Warns:
         ConvergenceWarning: when the kept weights were still improving at the epoch limit
@@ -191,7 +199,7 @@ def train(
                 f"{name} have {array.shape[1]} columns but the model has {what}={size}"
             )
 
-    device = model.layers[0].weight.device if device is None else torch.device(device)
+    device = model.layers[0].weight.device if device is None else check_device(device)
     dtype = model.dtype
     ensemble = Ensemble(
         inputs,
@@ -209,7 +217,8 @@ def train(
     initial = ensemble.validation_loss(val_x, val_y)
 
     n_restarts = restarts
-    best = np.full(n_restarts, np.inf)
+    # The initial weights are epoch 0: the kept weights are never worse than them.
+    best = initial.copy()
     best_epoch = np.zeros(n_restarts, dtype=np.int64)
     epochs_run = np.zeros(n_restarts, dtype=np.int64)
     train_curve, val_curve = [], []
@@ -255,7 +264,7 @@ def train(
     stopped_early = run - best_epoch[winner] >= patience
     earlier = [float(initial[winner]), *curve[: max(0, run - patience)]]
     still_improving = min(earlier) - best[winner] > IMPROVEMENT_TOLERANCE * baseline
-    beats_mean = best[winner] < baseline
+    beats_mean = best[winner] < baseline or best[winner] == 0
     converged = bool(beats_mean and (stopped_early or not still_improving))
     history = TrainingHistory(
         train_loss=[float(v[winner]) for v in train_curve[:run]],
@@ -295,7 +304,7 @@ def train(
         "validation": {
             "mse": history.best_validation_loss,
             "rmse": math.sqrt(history.best_validation_loss),
-            "relative_rmse": math.sqrt(history.best_validation_loss) / rms if rms else None,
+            "relative_rmse": math.sqrt(history.best_validation_loss) / rms if rms else math.nan,
             "mean_predictor_mse": baseline,
         },
     }
@@ -307,13 +316,14 @@ def train(
         }
     if not converged:
         reason = (
-            "does not beat predicting the mean rate"
+            "does not beat predicting the mean rate: check the data, or try another "
+            "learning rate, more hidden units or more restarts"
             if not beats_mean
-            else f"was still improving at the epoch limit ({epochs})"
+            else f"was still improving at the epoch limit ({epochs}): try more epochs"
         )
         warnings.warn(
             f"training did not converge: the best model (validation MSE "
-            f"{history.best_validation_loss:.3g}) {reason}; try more epochs",
+            f"{history.best_validation_loss:.3g}) {reason}",
             ConvergenceWarning,
             stacklevel=2,
         )

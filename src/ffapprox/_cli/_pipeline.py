@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import os
 import warnings
 from pathlib import Path
 
@@ -11,6 +13,7 @@ import numpy as np
 from .._dataset import FixedPointDataset, generate_dataset
 from .._io import atomic_path, load_array, load_network
 from .._model import FeedForwardApproximation, export_onnx
+from .._model_io import check_model_folder
 from .._training import ConvergenceWarning, train
 from ._common import device_option, handle_errors, progress_bar, quiet_option, resolve_device
 
@@ -18,6 +21,15 @@ from ._common import device_option, handle_errors, progress_bar, quiet_option, r
 def _check_suffix(output: str, suffix: str) -> None:
     if not output.endswith(suffix):
         raise ValueError(f"--output must end in {suffix}, got {output!r}")
+
+
+def _check_output_folder(output: str) -> None:
+    """Refuse, before any work, an --output whose folder is missing or not writable."""
+    folder = Path(output).parent
+    if not folder.is_dir():
+        raise ValueError(f"--output folder {str(folder)!r} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ValueError(f"--output folder {str(folder)!r} is not writable")
 
 
 def _counts_line(dataset: FixedPointDataset) -> str:
@@ -50,6 +62,7 @@ def generate(network_path, n_samples, seed, low, high, max_time, output, device,
     """
     network = load_network(network_path)
     _check_suffix(output, ".npz")
+    _check_output_folder(output)
     device = resolve_device(device)
     with progress_bar(n_samples, "solving", not quiet) as bar:
         dataset = generate_dataset(
@@ -93,6 +106,8 @@ def train_command(
     Holds out 10 % of the stable inputs for validation (early stopping, choice among
     restarts) and writes model.safetensors + model.json into the folder OUTPUT.
     """
+    _check_output_folder(output)
+    check_model_folder(output)
     dataset = FixedPointDataset.load(data_path)
     click.echo(_counts_line(dataset))
     n = dataset.inputs.shape[1]
@@ -120,9 +135,11 @@ def train_command(
             )
     model.save(output)
     validation = model.metadata["validation"]
+    relative = validation["relative_rmse"]  # NaN when every validation rate is zero
     click.echo(
         f"hidden {list(model.hidden)}: validation MSE {validation['mse']:.3g}, relative RMSE "
-        f"{validation['relative_rmse']:.2%} (best epoch {history.best_epoch}, "
+        f"{f'{relative:.2%}' if math.isfinite(relative) else 'n/a'} "
+        f"(best epoch {history.best_epoch}, "
         f"{history.wall_time:.1f} s). Wrote {output}"
     )
     for warning in caught:
@@ -143,6 +160,7 @@ def predict(model_path, inputs_path, output, device):
     model = FeedForwardApproximation.load(model_path)
     inputs = load_array(inputs_path, "inputs")
     _check_suffix(output, ".npy")
+    _check_output_folder(output)
     rates = model.predict(inputs, device=resolve_device(device))
     with atomic_path(output) as tmp:
         np.save(tmp, rates)
@@ -159,6 +177,7 @@ def export(model_path, output):
     """Write the model in MODEL_DIR as an ONNX graph (input "inputs", output "rates")."""
     model = FeedForwardApproximation.load(model_path)
     _check_suffix(output, ".onnx")
+    _check_output_folder(output)
     export_onnx(model, output)
     size = Path(output).stat().st_size
     click.echo(
