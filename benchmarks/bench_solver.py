@@ -2,7 +2,7 @@
 
 Prints figures; never a test. Two networks:
 
-* the seed's competitive network, ``partitioned_network()`` (N = 5), inputs uniform in
+* the paper's competitive network, ``partitioned_network()`` (N = 5), inputs uniform in
   (-1, 1)^5;
 * a random 256-neuron network, Gaussian weights scaled to spectral radius 0.8.
 

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from ffapprox._cli import main
-from ffapprox._config import config_from_dict
+from ffapprox._config import config_from_dict, load_config
 from ffapprox._training import ConvergenceWarning
 
 TINY = """
@@ -173,3 +173,28 @@ def test_own_network_file_runs_and_form_mismatch_is_rejected(tmp_path):
     )
     assert result.exit_code == 2 and "network.form" in result.output
     assert not (tmp_path / "out2").exists()
+
+
+def test_list_and_packaged_experiments():
+    result = CliRunner().invoke(main, ["run", "--list"])
+    assert result.exit_code == 0
+    names = [line.split()[0] for line in result.output.strip().splitlines()]
+    assert {"competition", "capacity"} <= set(names)
+    for name in names:  # every packaged experiment is a valid config
+        load_config(experiment=name)
+    result = CliRunner().invoke(main, ["run", "--experiment", "nope"])
+    assert result.exit_code == 2 and "--experiment" in result.output
+
+
+def test_capacity_figure_for_three_or_more_models(tmp_path):
+    three = TINY + '[[models]]\nname = "wide"\nhidden = [16]\n'
+    config = tmp_path / "three.toml"
+    config.write_text(three)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        result = CliRunner().invoke(
+            main, ["run", "--config", str(config), "--out", str(tmp_path / "out"), "--quiet"]
+        )
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "out" / "fig_capacity.png").read_bytes()[:4] == b"\x89PNG"
+    assert (tmp_path / "out" / "report.html").read_text().count("data:image/png") == 5

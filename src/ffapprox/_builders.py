@@ -50,8 +50,8 @@ def partitioned_network(
     With one partition winning at common rate ``r`` and the others silent, the fixed point
     obeys ``r (1 - w_E + w_I) = iota`` (iota the winner's mean input minus bias), so the
     winner's rate is linear in its input, and a silent partition stays silent while its
-    mean input is below ``w_I r``. The seed's network is ``{N, w_E, w_I, b} = {5, 2.5, 8, 0}``,
-    the default. With equal input to the neurons of each partition (the seed's mixture
+    mean input is below ``w_I r``. The paper's network is ``{N, w_E, w_I, b} = {5, 2.5, 8, 0}``,
+    the default. With equal input to the neurons of each partition (the paper's mixture
     sweep) the partition with the larger input always wins; with unequal inputs a single
     strongly driven neuron can carry its partition, so on inputs uniform in (-1, 1)^5 the
     winner is the partition with the larger summed input for about 90% of the inputs that

@@ -29,7 +29,7 @@ def _finite(where: str, value: float, *, positive: bool = False) -> None:
 
 @dataclass(frozen=True)
 class NetworkConfig:
-    """Which recurrent network: the seed's partitioned builder, or a saved ``.npz``."""
+    """Which recurrent network: the paper's partitioned builder, or a saved ``.npz``."""
 
     builder: str = "partitioned"
     n_partitions: int = 2
@@ -227,15 +227,33 @@ def config_from_dict(data: dict) -> ExperimentConfig:
     return _build(ExperimentConfig, data, "")
 
 
-def load_config(path: str | Path | None = None) -> tuple[ExperimentConfig, Path | None]:
-    """Read a TOML config (the packaged default when ``path`` is None).
+def experiments() -> dict[str, str]:
+    """The packaged experiments: name -> one-line description (the file's first comment)."""
+    found = {}
+    for entry in sorted(resources.files("ffapprox").joinpath("configs").iterdir(), key=str):
+        if entry.name.endswith(".toml"):
+            first = entry.read_text().splitlines()[0]
+            found[entry.name[: -len(".toml")]] = first.lstrip("# ").strip()
+    return found
+
+
+def load_config(
+    path: str | Path | None = None, *, experiment: str | None = None
+) -> tuple[ExperimentConfig, Path | None]:
+    """Read a TOML config file, or a packaged experiment (default ``"competition"``).
 
     Returns the config and the folder relative paths in it refer to.
     """
     if path is None:
-        text = resources.files("ffapprox").joinpath("configs/competition.toml").read_text()
+        name = experiment or "competition"
+        known = experiments()
+        if name not in known:
+            raise ValueError(f"--experiment must be one of {sorted(known)}, got {name!r}")
+        text = resources.files("ffapprox").joinpath(f"configs/{name}.toml").read_text()
         base = None
     else:
+        if experiment is not None:
+            raise ValueError("give either --config or --experiment, not both")
         path = Path(path)
         if not path.is_file():
             raise ValueError(f"config file {str(path)!r} does not exist")

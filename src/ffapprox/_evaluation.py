@@ -95,7 +95,7 @@ def mixture_sweep(
     n_points: int = 201,
     amplitude: float = 1.0,
 ) -> Sweep:
-    """The seed's Fig. 2b experiment: a linear mixture of input to two partitions.
+    """The Fig. 2b experiment of Muir (2018): a linear mixture of input to two partitions.
 
     Every neuron of partition 0 receives ``amplitude * alpha``, every neuron of partition 1
     ``amplitude * (1 - alpha)``, other neurons 0, for ``alpha`` from 0 to 1.

@@ -33,7 +33,13 @@ from ._fixed_points import solve_fixed_points
 from ._io import _umask, load_network, write_json
 from ._model import FeedForwardApproximation, export_onnx
 from ._network import RecurrentNetwork
-from ._plots import competition_figure, cost_figure, decision_boundary_figure, training_figure
+from ._plots import (
+    capacity_figure,
+    competition_figure,
+    cost_figure,
+    decision_boundary_figure,
+    training_figure,
+)
 from ._report import write_report
 from ._training import train
 
@@ -206,7 +212,9 @@ def _run(config, network, partitions, work: Path, reporter: Reporter) -> dict:
     }
     blocks = {}
     for name, model in models.items():
-        block = dict(common, hidden=list(model.hidden))
+        block = dict(
+            common, hidden=list(model.hidden), n_inputs=model.n_inputs, n_outputs=model.n_outputs
+        )
         block.update(error_metrics(predictions[name], test_rates))
         if len(partitions) >= 2:
             block.update(
@@ -247,6 +255,8 @@ def _run(config, network, partitions, work: Path, reporter: Reporter) -> dict:
         drive = summed_inputs(test_inputs, partitions)
         gap = np.abs(drive[:, 0] - drive[:, 1])
     figures["fig_training.png"] = training_figure(histories)
+    if len(blocks) >= 3:
+        figures["fig_capacity.png"] = capacity_figure(blocks)
     settle_time = steps * default_step_size(network)
     figures["fig_cost.png"] = cost_figure(steps, settle_time, gap, per_input)
     for filename, figure in figures.items():

@@ -21,7 +21,7 @@ def _thin(n: int, keep: int) -> np.ndarray:
 
 
 def competition_figure(sweep: Sweep) -> Figure:
-    """Seed Fig. 2b: partition responses to a linear input mixture (input as shading)."""
+    """Muir (2018) Fig. 2b: partition responses to a linear input mixture (input as shading)."""
     fig = Figure(figsize=(7.5, 5.0), layout="constrained")
     top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=(1, 3))
     a = sweep.alpha
@@ -52,7 +52,7 @@ def decision_boundary_figure(
     approx_rates: dict[str, np.ndarray],
     partitions: Sequence[Sequence[int]],
 ) -> Figure:
-    """Seed Fig. 3: held-out inputs on (summed input A, summed input B), misclassified orange."""
+    """Muir (2018) Fig. 3: held-out inputs on (summed input A, summed input B), misses orange."""
     models = list(approx_rates)
     fig = Figure(figsize=(4.6 * len(models), 4.6), layout="constrained")
     axes = np.atleast_1d(fig.subplots(1, len(models), sharey=True))
@@ -147,4 +147,29 @@ def cost_figure(
     for y, v in enumerate(values):
         ax.text(v, y, f" {v:.3g}", va="center", fontsize=8)
     ax.set_title("cost per input")
+    return fig
+
+
+def capacity_figure(blocks: dict[str, dict]) -> Figure:
+    """Error and winner agreement against the number of parameters, one point per model."""
+    fig = Figure(figsize=(9.0, 3.8), layout="constrained")
+    left, right = fig.subplots(1, 2)
+    for name, block in blocks.items():
+        sizes = [block["n_inputs"], *block["hidden"], block["n_outputs"]]
+        params = sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
+        depth = len(block["hidden"])
+        marker = "o^sD"[min(depth, 4) - 1]
+        left.scatter(params, 100 * block["relative_rmse"], marker=marker, c="#1f77b4")
+        left.annotate(name, (params, 100 * block["relative_rmse"]), fontsize=7, xytext=(3, 3),
+                      textcoords="offset points")  # fmt: skip
+        if "winner_agreement" in block:
+            right.scatter(params, 100 * block["winner_agreement"], marker=marker, c="#d62728")
+            right.annotate(name, (params, 100 * block["winner_agreement"]), fontsize=7,
+                           xytext=(3, 3), textcoords="offset points")  # fmt: skip
+    for ax, label in ((left, "relative RMSE (%)"), (right, "winner agreement (%)")):
+        ax.set_xscale("log")
+        ax.set_xlabel("parameters (circle: 1 hidden layer, triangle: 2, square: 3)")
+        ax.set_ylabel(label)
+    left.set_yscale("log")
+    fig.suptitle("Approximation quality against size (held-out inputs)")
     return fig

@@ -27,6 +27,10 @@ CAPTIONS = {
         "iota_A = iota_B."
     ),
     "fig_training.png": "Adam training of each approximation (best restart; dotted: kept epoch).",
+    "fig_capacity.png": (
+        "Held-out relative RMSE and winner agreement against the number of parameters of each "
+        "approximation: the curve to pick an architecture from."
+    ),
     "fig_cost.png": (
         "Cost. Left: integration steps the exact solver needed per held-out input, which "
         "vary with the input. Middle: settle time against the gap between the partitions' "

@@ -54,9 +54,11 @@ def _summary_table(metrics: dict) -> str:
     type=click.Path(file_okay=False),
     help="Run folder to create [default: ffapprox-runs/<name>-<timestamp>].",
 )
+@click.option("--experiment", help="A packaged experiment (see --list) instead of --config.")
+@click.option("--list", "list_experiments", is_flag=True, help="List the packaged experiments.")
 @click.option("--quiet", is_flag=True, help="No progress output.")
 @handle_errors
-def run(config_path, out, quiet):
+def run(config_path, out, experiment, list_experiments, quiet):
     """Reproduce the competition experiment end to end and write a report.
 
     Builds the recurrent network, solves uniform random inputs for exact fixed points,
@@ -64,10 +66,14 @@ def run(config_path, out, quiet):
     held-out inputs and writes figures, metrics.json, report.html, the dataset, the models
     (safetensors + ONNX) and the exact config into the run folder.
     """
-    from .._config import load_config
+    from .._config import experiments, load_config
     from .._experiment import run_experiment
 
-    config, base = load_config(config_path)
+    if list_experiments:
+        for name, description in experiments().items():
+            click.echo(f"{name:14} {description}")
+        return
+    config, base = load_config(config_path, experiment=experiment)
     if out is None:
         out = Path("ffapprox-runs") / f"{config.name}-{time.strftime('%Y%m%d-%H%M%S')}"
     metrics = run_experiment(config, Path(out), base=base, reporter=_reporter(quiet))
