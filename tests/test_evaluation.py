@@ -26,3 +26,14 @@ def test_winners_and_agreement():
     assert m["ideal_rule_agreement_recurrent"] == 1.0
     assert m["ideal_rule_agreement_approximation"] == 0.5
     assert m["n_near_boundary"] == 1  # only row 1 has |iota_A - iota_B| = 0.9 < 0.95
+
+
+def test_time_average_of_a_settled_input_is_its_fixed_point():
+    from ffapprox import partitioned_network, solve_fixed_points
+    from ffapprox._evaluation import time_averaged_rates
+
+    net = partitioned_network()
+    inputs = np.array([[0.8, 0.7, 0.2, 0.1, 0.0], [0.1, 0.2, 0.9, 0.6, 0.0]])
+    exact = solve_fixed_points(net, inputs).rates.numpy()
+    # By t = 50 tau the trajectory has converged far below this tolerance.
+    assert np.allclose(time_averaged_rates(net, inputs), exact, atol=1e-8)

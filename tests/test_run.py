@@ -198,3 +198,20 @@ def test_capacity_figure_for_three_or_more_models(tmp_path):
     assert result.exit_code == 0, result.output
     assert (tmp_path / "out" / "fig_capacity.png").read_bytes()[:4] == b"\x89PNG"
     assert (tmp_path / "out" / "report.html").read_text().count("data:image/png") == 5
+
+
+def test_oscillating_inputs_are_compared_with_their_time_average(tmp_path):
+    slow = TINY + "[network]\ntau_I = 1.0\n"  # about a third of the inputs oscillate
+    config = tmp_path / "slow.toml"
+    config.write_text(slow)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        result = CliRunner().invoke(
+            main, ["run", "--config", str(config), "--out", str(tmp_path / "out"), "--quiet"]
+        )
+    assert result.exit_code == 0, result.output
+    metrics = json.loads((tmp_path / "out" / "metrics.json").read_text())
+    assert metrics["dataset"]["counts"]["oscillating"] > 0
+    for block in metrics["models"].values():
+        assert block["n_test_oscillating"] > 0
+        assert np.isfinite(block["oscillating_relative_rmse_to_time_average"])

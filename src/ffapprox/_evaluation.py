@@ -7,7 +7,9 @@ from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 import numpy as np
+import torch
 
+from ._dynamics import simulate
 from ._fixed_points import STATUS_NAMES, Status, solve_fixed_points
 from ._network import RecurrentNetwork
 
@@ -110,6 +112,25 @@ def mixture_sweep(
         name: partition_rates(predict(inputs), partitions) for name, predict in models.items()
     }
     return Sweep(alpha, inputs, recurrent, approximation, result.status.numpy())
+
+
+def time_averaged_rates(
+    network: RecurrentNetwork,
+    inputs: np.ndarray,
+    *,
+    start: float = 50.0,
+    stop: float = 150.0,
+    samples: int = 400,
+) -> np.ndarray:
+    """Mean of ``[x(t)]^+`` over ``t`` in ``[start, stop]`` (units of tau) from rest.
+
+    For inputs without a stable fixed point (oscillating), this is the activity the
+    approximation is compared with: Muir (2018) notes its output there is a guaranteed
+    answer, not an accurate one.
+    """
+    times = np.linspace(start, stop, samples)
+    trajectory = simulate(network, inputs, times)
+    return torch.relu(trajectory).mean(0).numpy()
 
 
 def median_time(func: Callable[[], object], repeats: int = 3) -> float:

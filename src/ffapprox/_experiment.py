@@ -28,8 +28,9 @@ from ._evaluation import (
     status_fractions,
     summed_inputs,
     throughput,
+    time_averaged_rates,
 )
-from ._fixed_points import solve_fixed_points
+from ._fixed_points import Status, solve_fixed_points
 from ._io import _umask, load_network, write_json
 from ._model import FeedForwardApproximation, export_onnx
 from ._network import RecurrentNetwork
@@ -42,6 +43,9 @@ from ._plots import (
 )
 from ._report import write_report
 from ._training import train
+
+# Oscillating held-out inputs simulated for the time-averaged comparison (cost bound).
+NOT_STABLE_SAMPLE = 2000
 
 
 @dataclass
@@ -210,6 +214,8 @@ def _run(config, network, partitions, work: Path, reporter: Reporter) -> dict:
         "solver_steps_p99": float(np.percentile(steps, 99)),
         "solver_fixed_points_per_s": solver_rate,
     }
+    oscillating = test_set.inputs[test_set.status == Status.OSCILLATING][:NOT_STABLE_SAMPLE]
+    averaged = time_averaged_rates(network, oscillating) if len(oscillating) else None
     blocks = {}
     for name, model in models.items():
         block = dict(
@@ -225,6 +231,13 @@ def _run(config, network, partitions, work: Path, reporter: Reporter) -> dict:
                     partitions,
                     boundary_band=config.evaluation.boundary_band,
                 )
+            )
+        if averaged is not None:
+            away = error_metrics(model.predict(oscillating).astype(np.float64), averaged)
+            block.update(
+                n_test_oscillating=len(oscillating),
+                oscillating_rmse_to_time_average=away["rmse"],
+                oscillating_relative_rmse_to_time_average=away["relative_rmse"],
             )
         approx_rate = throughput(model.predict, timing_inputs, max(5, repeats))
         history = histories[name]

@@ -45,6 +45,11 @@ SUMMARY_KEYS = (
     ("winner_agreement", "winner agreement", "{:.2%}"),
     ("winner_agreement_near_boundary", "agreement near boundary", "{:.2%}"),
     ("ideal_rule_agreement_approximation", "larger-input rule (approx.)", "{:.2%}"),
+    (
+        "oscillating_relative_rmse_to_time_average",
+        "rel. RMSE vs time average (oscillating)",
+        "{:.2%}",
+    ),  # fmt: skip
     ("approximation_evals_per_s", "approx. evals / s", "{:,.0f}"),
     ("speedup", "speed-up vs exact solver", "{:,.0f}x"),
 )
