@@ -215,3 +215,7 @@ def test_oscillating_inputs_are_compared_with_their_time_average(tmp_path):
     for block in metrics["models"].values():
         assert block["n_test_oscillating"] > 0
         assert np.isfinite(block["oscillating_relative_rmse_to_time_average"])
+    settle = metrics["settle_predictor"]
+    assert settle["n_test"] == 150 and 0 <= settle["accuracy"] <= 1
+    assert (tmp_path / "out" / "models" / "settles" / "model.safetensors").is_file()
+    assert "Settle predictor" in result.output

@@ -136,8 +136,15 @@ class EvaluationConfig:
     boundary_band: float = 0.1
     timing_repeats: int = 3
     timing_inputs: int = 100_000
+    # Hidden widths of the classifier predicting whether an input settles; [] turns it off.
+    settle_predictor: list[int] = field(default_factory=lambda: [32, 32])
 
     def __post_init__(self) -> None:
+        if self.settle_predictor and min(self.settle_predictor) < 1:
+            raise ValueError(
+                "evaluation.settle_predictor must be a list of hidden widths >= 1 (or []), "
+                f"got {self.settle_predictor}"
+            )
         _positive_int("evaluation.sweep_points", self.sweep_points, 3)
         _finite("evaluation.boundary_band", self.boundary_band, positive=True)
         _positive_int("evaluation.timing_repeats", self.timing_repeats)

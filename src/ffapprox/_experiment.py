@@ -199,6 +199,13 @@ def _run(config, network, partitions, work: Path, reporter: Reporter) -> dict:
         models[spec.name] = model
         predictions[spec.name] = model.predict(test_inputs).astype(np.float64)
 
+    settle = None
+    hidden = config.evaluation.settle_predictor
+    if hidden and not dataset.stable_mask.all():
+        reporter.stage(f"Training the settle predictor, hidden layers {hidden}")
+        settle = _settle_predictor(config, network, hidden, train_set, validation_set, test_set)
+        settle.save(work / "models" / "settles")
+
     reporter.stage("Evaluating on held-out inputs and timing both methods")
     repeats = config.evaluation.timing_repeats
     timing_inputs = dataset.inputs[: config.evaluation.timing_inputs]
@@ -277,6 +284,7 @@ def _run(config, network, partitions, work: Path, reporter: Reporter) -> dict:
 
     metrics = {
         "name": config.name,
+        "settle_predictor": settle.metadata["test"] if settle is not None else None,
         "network": {
             "n_neurons": network.n_neurons,
             "form": network.form,
@@ -291,3 +299,29 @@ def _run(config, network, partitions, work: Path, reporter: Reporter) -> dict:
     write_json(work / "metrics.json", metrics)
     write_report(work / "report.html", config, network, metrics, sorted(figures))
     return metrics
+
+
+def _settle_predictor(config, network, hidden, train_set, validation_set, test_set):
+    """A classifier of whether the recurrent network settles, fitted as a 0/1 regression."""
+
+    def pair(split):
+        return split.inputs, split.stable_mask[:, None].astype(np.float64)
+
+    model = FeedForwardApproximation(network.n_neurons, hidden, 1)
+    # A small, quick fit: 60 epochs of one restart at the [training] learning rate.
+    settings = dataclasses.asdict(config.training) | {
+        "epochs": min(60, config.training.epochs),
+        "batch_size": 4096,
+        "restarts": 1,
+    }
+    train(model, pair(train_set), validation=pair(validation_set), seed=config.seed, **settings)
+    predicted = model.predict(test_set.inputs)[:, 0] > 0.5
+    truth = test_set.stable_mask
+    model.metadata["test"] = {
+        "n_test": int(len(truth)),
+        "fraction_settling": float(truth.mean()),
+        "accuracy": float((predicted == truth).mean()),
+        "recall_settling": float(predicted[truth].mean()),
+        "recall_not_settling": float((~predicted[~truth]).mean()),
+    }
+    return model

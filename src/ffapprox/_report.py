@@ -111,6 +111,17 @@ def _network_section(network: RecurrentNetwork) -> str:
     return params + weights
 
 
+def _settle_text(settle: dict | None) -> str:
+    if not settle:
+        return ""
+    return (
+        f" A separate classifier predicts whether an input settles: accuracy "
+        f"{settle['accuracy']:.2%} on {settle['n_test']:,} held-out inputs "
+        f"(recall {settle['recall_settling']:.2%} on settling, "
+        f"{settle['recall_not_settling']:.2%} on non-settling inputs)."
+    )
+
+
 def write_report(
     path: Path,
     config: ExperimentConfig,
@@ -161,7 +172,7 @@ held-out inputs (method: Muir, Neural Computation 30:546, 2018). Run took
 <div class="cards">{card_html}</div>
 <h2>Approximations at a glance</h2>{_summary(models)}
 <p>Status of all sampled inputs: {status}. Only stable inputs are used for training
-and error metrics.</p>
+and error metrics.{_settle_text(metrics.get("settle_predictor"))}</p>
 <h2>Figures</h2>{"".join(figure_html)}
 <h2>Network</h2>{_network_section(network)}
 <h2>All metrics (held-out test split)</h2>{full}

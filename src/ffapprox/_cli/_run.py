@@ -83,5 +83,11 @@ def run(config_path, out, experiment, list_experiments, quiet):
         f"{stable:,} of {metrics['dataset']['n_samples']:,} inputs stable; "
         f"run took {metrics['wall_seconds']:.0f} s."
     )
+    settle = metrics.get("settle_predictor")
+    if settle:
+        click.echo(
+            f"Settle predictor: {settle['accuracy']:.2%} accurate on held-out inputs "
+            f"({settle['fraction_settling']:.1%} of them settle)."
+        )
     click.echo(f"Report: {Path(out) / 'report.html'}")
     sys.stdout.flush()
