@@ -174,3 +174,9 @@ def test_rejects_non_finite_values(dataset, tmp_path, name, row, match):
     with pytest.raises(ValueError, match=match) as caught:
         FixedPointDataset.load(path)
     assert str(path) in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_dataset_arrays_are_read_only(dataset):
+    for name in ("inputs", "rates", "state", "status", "steps"):
+        with pytest.raises(ValueError, match="read-only"):
+            getattr(dataset, name)[0] = 0

@@ -69,6 +69,10 @@ class FixedPointDataset:
                     f"{name} of stable inputs must be finite, got NaN or inf in "
                     f"{int(bad.sum())} rows (first: row {int(np.argmax(bad))})"
                 )
+        for name in ("inputs", "rates", "state", "status", "steps"):
+            array = np.array(getattr(self, name))  # a private, read-only copy
+            array.setflags(write=False)
+            object.__setattr__(self, name, array)
 
     @property
     def stable_mask(self) -> np.ndarray:

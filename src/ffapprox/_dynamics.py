@@ -120,6 +120,8 @@ def default_step_size(network: RecurrentNetwork) -> float:
 
 
 def _as_batch(network: RecurrentNetwork, name: str, value, dtype, device) -> torch.Tensor:
+    if isinstance(value, np.ndarray) and not value.flags.writeable:
+        value = np.array(value)  # torch warns on (and could write to) read-only arrays
     tensor = torch.as_tensor(value, dtype=dtype, device=device)
     if tensor.ndim == 1:
         tensor = tensor[None]
