@@ -219,3 +219,32 @@ def test_oscillating_inputs_are_compared_with_their_time_average(tmp_path):
     assert settle["n_test"] == 150 and 0 <= settle["accuracy"] <= 1
     assert (tmp_path / "out" / "models" / "settles" / "model.safetensors").is_file()
     assert "Settle predictor" in result.output
+
+
+def test_random_sweep_experiment(tmp_path):
+    sweep = (
+        'name = "sweep"\n[sweep]\nsizes = [5, 12]\nsamples = [300, 200]\ngain = 1.5\n'
+        '[data]\nmax_time = 100.0\n[[models]]\nname = "mlp"\nhidden = [8]\nepochs = 3\n'
+    )
+    config = tmp_path / "sweep.toml"
+    config.write_text(sweep)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        result = CliRunner().invoke(
+            main, ["run", "--config", str(config), "--out", str(tmp_path / "out"), "--quiet"]
+        )
+    assert result.exit_code == 0, result.output
+    metrics = json.loads((tmp_path / "out" / "metrics.json").read_text())
+    assert set(metrics["models"]) == {"N=5", "N=12"}
+    for block in metrics["models"].values():
+        assert np.isclose(sum(block["status_fractions"].values()), 1.0)
+        assert block["solver_steps_p99"] >= block["solver_steps_p50"] > 0
+    assert sum(metrics["dataset"]["counts"].values()) == 500
+    assert (tmp_path / "out" / "fig_random.png").read_bytes()[:4] == b"\x89PNG"
+    assert "data:image/png" in (tmp_path / "out" / "report.html").read_text()
+    bad = sweep.replace("samples = [300, 200]", "samples = [300]")
+    config.write_text(bad)
+    result = CliRunner().invoke(
+        main, ["run", "--config", str(config), "--out", str(tmp_path / "x")]
+    )
+    assert result.exit_code == 2 and "sweep.samples" in result.output

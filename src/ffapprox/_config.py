@@ -152,6 +152,31 @@ class EvaluationConfig:
 
 
 @dataclass(frozen=True)
+class SweepConfig:
+    """Random Dale's-law networks of growing size instead of one network (``[sweep]``).
+
+    For each size ``sizes[k]``, ``samples[k]`` inputs are solved and the first ``[[models]]``
+    architecture is trained; ``gain`` is :func:`random_dale_network`'s.
+    """
+
+    sizes: list[int] = field(default_factory=lambda: [5, 16, 64, 256])
+    samples: list[int] = field(default_factory=lambda: [20_000, 20_000, 5_000, 1_000])
+    gain: float = 1.5
+
+    def __post_init__(self) -> None:
+        if not self.sizes or min(self.sizes) < 2:
+            raise ValueError(
+                f"sweep.sizes must be a non-empty list of sizes >= 2, got {self.sizes}"
+            )
+        if len(self.samples) != len(self.sizes) or min(self.samples) < 50:
+            raise ValueError(
+                f"sweep.samples must give one count >= 50 per size ({len(self.sizes)}), "
+                f"got {self.samples}"
+            )
+        _finite("sweep.gain", self.gain, positive=True)
+
+
+@dataclass(frozen=True)
 class ExperimentConfig:
     """A whole run: network -> data -> models -> training -> evaluation."""
 
@@ -167,6 +192,7 @@ class ExperimentConfig:
     )
     training: TrainingConfig = field(default_factory=TrainingConfig)
     evaluation: EvaluationConfig = field(default_factory=EvaluationConfig)
+    sweep: SweepConfig | None = None
 
     def __post_init__(self) -> None:
         if not self.name or not self.name.replace("-", "").replace("_", "").isalnum():

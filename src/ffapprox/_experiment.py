@@ -42,6 +42,7 @@ from ._plots import (
     training_figure,
 )
 from ._report import write_report
+from ._sweep import run_sweep
 from ._training import train
 
 # Oscillating held-out inputs simulated for the time-averaged comparison (cost bound).
@@ -142,16 +143,35 @@ def run_experiment(
     """Run the whole experiment into the new folder ``out``; return the metrics dict."""
     reporter = reporter or Reporter()
     out = Path(out)
-    network, partitions = build_network(config.network, base)
+    if config.sweep is None:
+        network, partitions = build_network(config.network, base)
     work = prepare_output(out)
     try:
-        metrics = _run(config, network, partitions, work, reporter)
+        if config.sweep is None:
+            metrics = _run(config, network, partitions, work, reporter)
+        else:
+            metrics = _run_sweep(config, work, reporter)
         if out.exists():
             out.rmdir()
         os.replace(work, out)
     finally:
         if work.exists():
             shutil.rmtree(work, ignore_errors=True)
+    return metrics
+
+
+def _run_sweep(config, work: Path, reporter: Reporter) -> dict:
+    started = time.perf_counter()
+    (work / "config.toml").write_text(tomli_w.dumps(config.to_dict()))
+    metrics, largest, figures = run_sweep(config, work, reporter)
+    reporter.stage("Drawing figures and writing the report")
+    for filename, figure in figures.items():
+        figure.savefig(work / filename, dpi=130)
+    metrics.update(
+        settle_predictor=None, machine=machine_info(), wall_seconds=time.perf_counter() - started
+    )
+    write_json(work / "metrics.json", metrics)
+    write_report(work / "report.html", config, largest, metrics, sorted(figures))
     return metrics
 
 

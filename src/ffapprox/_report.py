@@ -26,6 +26,12 @@ CAPTIONS = {
         "orange: it does not; light: no partition active. Dashed: the ideal boundary "
         "iota_A = iota_B."
     ),
+    "fig_random.png": (
+        "Random Dale's-law networks of growing size N: the share of inputs per outcome of the "
+        "recurrent dynamics, the approximation's error on stable inputs, and the cost per "
+        "input of the exact solver (annotated with its 99th-percentile step count) and of the "
+        "approximation, whose cost does not depend on what the input does."
+    ),
     "fig_training.png": "Adam training of each approximation (best restart; dotted: kept epoch).",
     "fig_capacity.png": (
         "Held-out relative RMSE and winner agreement against the number of parameters of each "
