@@ -50,6 +50,19 @@ METRIC_KEYS = {
 }
 
 
+def _run_config(tmp_path, text: str, name: str):
+    """Write ``text`` as ``name.toml`` and run it into ``tmp_path/out``; must succeed."""
+    config = tmp_path / f"{name}.toml"
+    config.write_text(text)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # a few epochs never converge
+        result = CliRunner().invoke(
+            main, ["run", "--config", str(config), "--out", str(tmp_path / "out"), "--quiet"]
+        )
+    assert result.exit_code == 0, result.output
+    return config, result
+
+
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory):
     folder = tmp_path_factory.mktemp("run")
@@ -154,14 +167,7 @@ def test_own_network_file_runs_and_form_mismatch_is_rejected(tmp_path):
     own = TINY.replace('name = "tiny"', 'name = "mine"') + (
         '[network]\nbuilder = "file"\npath = "mine.npz"\npartitions = [[0, 1], [2, 3]]\n'
     )
-    config = tmp_path / "mine.toml"
-    config.write_text(own)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        result = CliRunner().invoke(
-            main, ["run", "--config", str(config), "--out", str(tmp_path / "out"), "--quiet"]
-        )
-    assert result.exit_code == 0, result.output
+    config, result = _run_config(tmp_path, own, "mine")
     metrics = json.loads((tmp_path / "out" / "metrics.json").read_text())
     assert metrics["network"]["form"] == "rectified-recurrent"
     assert "winner_agreement" in metrics["models"]["paper"]
@@ -188,28 +194,14 @@ def test_list_and_packaged_experiments():
 
 def test_capacity_figure_for_three_or_more_models(tmp_path):
     three = TINY + '[[models]]\nname = "wide"\nhidden = [16]\n'
-    config = tmp_path / "three.toml"
-    config.write_text(three)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        result = CliRunner().invoke(
-            main, ["run", "--config", str(config), "--out", str(tmp_path / "out"), "--quiet"]
-        )
-    assert result.exit_code == 0, result.output
+    config, result = _run_config(tmp_path, three, "three")
     assert (tmp_path / "out" / "fig_capacity.png").read_bytes()[:4] == b"\x89PNG"
     assert (tmp_path / "out" / "report.html").read_text().count("data:image/png") == 5
 
 
 def test_oscillating_inputs_are_compared_with_their_time_average(tmp_path):
     slow = TINY + "[network]\ntau_I = 1.0\n"  # about a third of the inputs oscillate
-    config = tmp_path / "slow.toml"
-    config.write_text(slow)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        result = CliRunner().invoke(
-            main, ["run", "--config", str(config), "--out", str(tmp_path / "out"), "--quiet"]
-        )
-    assert result.exit_code == 0, result.output
+    config, result = _run_config(tmp_path, slow, "slow")
     metrics = json.loads((tmp_path / "out" / "metrics.json").read_text())
     assert metrics["dataset"]["counts"]["oscillating"] > 0
     for block in metrics["models"].values():
@@ -226,14 +218,7 @@ def test_random_sweep_experiment(tmp_path):
         'name = "sweep"\n[sweep]\nsizes = [5, 12]\nsamples = [300, 200]\ngain = 1.5\n'
         '[data]\nmax_time = 100.0\n[[models]]\nname = "mlp"\nhidden = [8]\nepochs = 3\n'
     )
-    config = tmp_path / "sweep.toml"
-    config.write_text(sweep)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        result = CliRunner().invoke(
-            main, ["run", "--config", str(config), "--out", str(tmp_path / "out"), "--quiet"]
-        )
-    assert result.exit_code == 0, result.output
+    config, result = _run_config(tmp_path, sweep, "sweep")
     metrics = json.loads((tmp_path / "out" / "metrics.json").read_text())
     assert set(metrics["models"]) == {"N=5", "N=12"}
     for block in metrics["models"].values():
