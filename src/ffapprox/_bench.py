@@ -28,6 +28,7 @@ import torch
 from . import _bench_scaling as scaling
 from ._bench_methods import compare_methods
 from ._builders import partitioned_network
+from ._evaluation import machine_info
 
 AGREEMENT = 1e-6
 
@@ -159,16 +160,7 @@ def _cat(out):
 
 
 def _machine(device: torch.device) -> dict:
-    import os
-    import platform
-
-    info = {
-        "device": str(device),
-        "torch": torch.__version__,
-        "threads": torch.get_num_threads(),
-        "cpu_count": os.cpu_count(),
-        "processor": platform.processor() or platform.machine(),
-    }
+    info = machine_info() | {"device": str(device)}
     if device.type == "cuda":
         info["gpu"] = torch.cuda.get_device_name(device)
     return info

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from ._fixed_points import STATUS_NAMES, Status, solve_fixed_points
+from ._fixed_points import Status, count_status, solve_fixed_points
 from ._network import RecurrentNetwork
 
 # Inputs are drawn in blocks of this many rows, block k from default_rng([seed, k]); the
@@ -81,8 +81,7 @@ class FixedPointDataset:
 
     def counts(self) -> dict[str, int]:
         """Number of inputs per status name (they add up to ``len(self)``)."""
-        codes = np.bincount(self.status.astype(np.int64), minlength=len(STATUS_NAMES))
-        return {name: int(c) for name, c in zip(STATUS_NAMES, codes, strict=False)}
+        return count_status(self.status)
 
     def subset(self, index) -> FixedPointDataset:
         """The rows selected by ``index`` (integer array, slice or boolean mask)."""

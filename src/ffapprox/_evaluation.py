@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import platform
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 import torch
 
 from ._dynamics import simulate
-from ._fixed_points import STATUS_NAMES, Status, solve_fixed_points
+from ._fixed_points import count_status, solve_fixed_points
 from ._network import RecurrentNetwork
 
 # A partition counts as active when its mean rate exceeds this (rates are O(0.1) here).
@@ -152,7 +156,28 @@ def throughput(
 
 
 def status_fractions(status: np.ndarray) -> dict[str, float]:
-    counts = np.bincount(status.astype(np.int64), minlength=len(Status))
+    """Share of entries per status name."""
+    total = max(1, len(status))
+    return {name: c / total for name, c in count_status(status).items()}
+
+
+def machine_info() -> dict[str, str | int]:
+    """What a timing ran on: CPU model, cores, threads and library versions."""
+    from . import __version__
+
+    cpu = platform.processor() or platform.machine()
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
     return {
-        name: float(c) / max(1, len(status)) for name, c in zip(STATUS_NAMES, counts, strict=True)
+        "cpu": cpu,
+        "cores": os.cpu_count() or 0,
+        "torch_threads": torch.get_num_threads(),
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "numpy": np.__version__,
+        "platform": platform.platform(),
+        "ffapprox": __version__,
     }

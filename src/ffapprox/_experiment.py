@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
-import platform
 import shutil
 import tempfile
 import time
@@ -16,7 +15,6 @@ from pathlib import Path
 import numpy as np
 import tomli_w
 
-from . import __version__
 from ._builders import partition_labels, partitioned_network
 from ._config import ExperimentConfig, NetworkConfig
 from ._dataset import generate_dataset
@@ -24,6 +22,7 @@ from ._dynamics import default_step_size
 from ._evaluation import (
     competition_metrics,
     error_metrics,
+    machine_info,
     mixture_sweep,
     status_fractions,
     summed_inputs,
@@ -93,27 +92,6 @@ def build_network(config: NetworkConfig, base: Path | None) -> tuple[RecurrentNe
     labels = partition_labels(config.n_partitions, config.partition_size, config.n_inhibitory)
     partitions = [np.flatnonzero(labels == p).tolist() for p in range(config.n_partitions)]
     return network, partitions
-
-
-def machine_info() -> dict[str, str | int]:
-    import torch
-
-    cpu = platform.processor() or platform.machine()
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    return {
-        "cpu": cpu,
-        "cores": os.cpu_count() or 0,
-        "torch_threads": torch.get_num_threads(),
-        "python": platform.python_version(),
-        "torch": torch.__version__,
-        "numpy": np.__version__,
-        "platform": platform.platform(),
-        "ffapprox": __version__,
-    }
 
 
 def prepare_output(out: Path) -> Path:

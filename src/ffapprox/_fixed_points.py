@@ -33,6 +33,12 @@ WINDOW_TAUS = 25.0
 _AMPLITUDE_RATIO = (0.95, 1.25)
 
 
+def count_status(status: np.ndarray) -> dict[str, int]:
+    """Number of entries per status name, for an array of :class:`Status` codes."""
+    codes = np.bincount(np.asarray(status, dtype=np.int64), minlength=len(Status))
+    return {name: int(c) for name, c in zip(STATUS_NAMES, codes, strict=True)}
+
+
 class FixedPointResult(NamedTuple):
     """Per-input outcome of :func:`solve_fixed_points`; every field has leading dim B.
 
@@ -57,8 +63,7 @@ class FixedPointResult(NamedTuple):
 
     def counts(self) -> dict[str, int]:
         """Number of inputs per status name."""
-        codes = np.bincount(self.status.cpu().numpy(), minlength=len(Status))
-        return {name: int(c) for name, c in zip(STATUS_NAMES, codes, strict=True)}
+        return count_status(self.status.cpu().numpy())
 
     def numpy(self) -> dict[str, np.ndarray]:
         """All fields as numpy arrays on the CPU."""
