@@ -24,49 +24,23 @@ import time
 
 import numpy as np
 import torch
-from scipy.integrate import solve_ivp
 
 from ffapprox import RecurrentNetwork, Status, solve_fixed_points
 from ffapprox._builders import partitioned_network
+from ffapprox._peers import solve_ivp_steady_state
 
 MAX_TIME = 500.0
 # scipy's steady-state event: max |dx/dt| below this. RK45 at rtol 1e-8 leaves |dx/dt| at a
 # noise floor of ~1e-8 to 1e-7 near a fixed point, so a 1e-8 event is missed for ~half the
 # inputs (measured); 1e-6 puts the end state within ~1e-6 of the fixed point.
 STEADY_FIELD = 1e-6
-SCIPY_RTOL, SCIPY_ATOL = 1e-8, 1e-10
 
 
 def scipy_fixed_points(network: RecurrentNetwork, inputs: np.ndarray) -> tuple[np.ndarray, int]:
     """Rates at the steady-state event (NaN where none occurred) and the number settled."""
-    weights, tau, bias = network.weights, network.tau, network.bias
-    threshold_linear = network.form == "threshold-linear"
-    rates = np.full_like(inputs, np.nan)
-    for row, value in enumerate(inputs):
-        drive = value - bias
-
-        def field(t, x, drive=drive):
-            recurrent = (
-                weights @ np.maximum(x, 0) if threshold_linear else np.maximum(weights @ x, 0)
-            )
-            return (-x + recurrent + drive) / tau
-
-        def steady(t, x, field=field):
-            return np.abs(field(t, x)).max() - STEADY_FIELD
-
-        steady.terminal = True
-        solution = solve_ivp(
-            field,
-            (0.0, MAX_TIME),
-            np.zeros_like(drive),
-            method="RK45",
-            rtol=SCIPY_RTOL,
-            atol=SCIPY_ATOL,
-            events=steady,
-        )
-        if solution.status == 1:
-            rates[row] = np.maximum(solution.y[:, -1], 0)
-    return rates, int(np.isfinite(rates[:, 0]).sum())
+    result = solve_ivp_steady_state(network, inputs, steady_tolerance=STEADY_FIELD)
+    rates = np.where(result.converged[:, None], np.maximum(result.state, 0), np.nan)
+    return rates, int(result.converged.sum())
 
 
 def _figure(value: float) -> str:

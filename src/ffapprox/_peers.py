@@ -44,11 +44,14 @@ def _field_parts(network: RecurrentNetwork, inputs: np.ndarray):
     return network.weights, network.tau, drive
 
 
-def solve_ivp_steady_state(network: RecurrentNetwork, inputs) -> PeerResult:
+def solve_ivp_steady_state(
+    network: RecurrentNetwork, inputs, *, steady_tolerance: float = STEADY_TOLERANCE
+) -> PeerResult:
     """One ``scipy.integrate.solve_ivp`` call per input (RK45), the common recipe.
 
     Integrates ``tau dx/dt = -x + W[x]^+ + i - b`` from rest with rtol 1e-8 / atol 1e-10 and
-    a terminal event at ``max|dx/dt| = 1e-8``; converged when the event fired before 500 tau.
+    a terminal event at ``max|dx/dt| = steady_tolerance`` (default 1e-8); converged when the
+    event fired before 500 tau.
     """
     from scipy.integrate import solve_ivp
 
@@ -62,7 +65,7 @@ def solve_ivp_steady_state(network: RecurrentNetwork, inputs) -> PeerResult:
             return (-x + weights @ np.maximum(x, 0.0) + d) / tau
 
         def settled(t, x, d=d):
-            return np.abs(field(t, x, d)).max() - STEADY_TOLERANCE
+            return np.abs(field(t, x, d)).max() - steady_tolerance
 
         settled.terminal = True
         solution = solve_ivp(
