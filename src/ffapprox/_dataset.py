@@ -11,11 +11,8 @@ import numpy as np
 import torch
 
 from ._fixed_points import Status, count_status, solve_fixed_points
+from ._inputs import SAMPLE_BLOCK, SignalPlusNoise, UniformInputs, draw_rows
 from ._network import RecurrentNetwork
-
-# Inputs are drawn in blocks of this many rows, block k from default_rng([seed, k]); the
-# inputs therefore do not depend on how the solving is split into chunks or machines.
-SAMPLE_BLOCK = 4096
 
 
 @dataclass(frozen=True, eq=False)
@@ -148,13 +145,7 @@ def sample_inputs(
     Row ``k`` is the same however the sequence is cut, so disjoint ranges generated apart
     concatenate to exactly the single-run sequence.
     """
-    rows = []
-    first, last = start // SAMPLE_BLOCK, (start + n_samples - 1) // SAMPLE_BLOCK
-    for block in range(first, last + 1):
-        rng = np.random.default_rng([seed, block])
-        rows.append(rng.uniform(low, high, size=(SAMPLE_BLOCK, n_neurons)))
-    offset = start - first * SAMPLE_BLOCK
-    return np.concatenate(rows)[offset : offset + n_samples]
+    return draw_rows(UniformInputs(n_neurons, low, high), n_samples, seed=seed, start=start)
 
 
 def generate_dataset(
@@ -164,6 +155,7 @@ def generate_dataset(
     low: float = -1.0,
     high: float = 1.0,
     seed: int = 0,
+    inputs: UniformInputs | SignalPlusNoise | None = None,
     chunk_size: int = 8192,
     max_time: float = 500.0,
     dtype: torch.dtype = torch.float64,
@@ -172,14 +164,14 @@ def generate_dataset(
     atol: float | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> FixedPointDataset:
-    """Sample inputs uniformly from ``(low, high)^N`` and solve each for its fixed point.
+    """Sample inputs (by default uniform in ``(low, high)^N``), solve each for its fixed point.
 
     This is the data of Muir (2018): each input ``i`` is held constant and the dynamics
     ``tau dx/dt = -x + W[x]^+ + i - b`` are run from rest with :func:`solve_fixed_points`;
     the stable fixed point's rates ``[x*]^+`` are the target, and inputs that oscillate,
     diverge or stay unresolved are marked by their status (rates NaN).
 
-    The inputs depend only on ``seed`` (see :func:`sample_inputs`), and each input is solved
+    The inputs depend only on ``seed`` (see :mod:`ffapprox._inputs`), and each input is solved
     independently, so the result is the same for any ``chunk_size``; ``chunk_size`` only
     bounds the solver's working memory.
 
@@ -187,6 +179,8 @@ def generate_dataset(
         network: the recurrent network.
         n_samples: number of inputs to draw (>= 1).
         low, high: bounds of the input cube (finite, ``low < high``).
+        inputs: another input distribution, e.g. noisy bumps for a ring network
+            (:class:`SignalPlusNoise`); ``low`` and ``high`` are then unused.
         seed: seed of the input sequence.
         chunk_size: inputs solved together.
         max_time, dtype, device, rtol, atol: passed to :func:`solve_fixed_points`.
@@ -209,16 +203,19 @@ def generate_dataset(
         raise ValueError(f"n_samples must be an integer >= 1, got {n_samples!r}")
     if n_samples < 1:
         raise ValueError(f"n_samples must be an integer >= 1, got {n_samples!r}")
-    if not (math.isfinite(low) and math.isfinite(high) and low < high):
-        raise ValueError(f"low and high must be finite with low < high, got {low}, {high}")
+    n = network.n_neurons
+    sampler = inputs if inputs is not None else UniformInputs(n, low, high)
+    if not isinstance(sampler, UniformInputs | SignalPlusNoise) or sampler.n_neurons != n:
+        raise ValueError(
+            f"inputs must be a UniformInputs or SignalPlusNoise for {n} neurons, got {inputs!r}"
+        )
     if isinstance(chunk_size, bool) or not isinstance(chunk_size, (int, np.integer)):
         raise ValueError(f"chunk_size must be an integer >= 1, got {chunk_size!r}")
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be an integer >= 1, got {chunk_size!r}")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-    n = network.n_neurons
-    inputs = sample_inputs(n, int(n_samples), low=low, high=high, seed=seed)
+    inputs = draw_rows(sampler, int(n_samples), seed=seed)
     rates = np.full((n_samples, n), np.nan)
     state = np.full((n_samples, n), np.nan)
     status = np.empty(n_samples, dtype=np.int8)
@@ -246,8 +243,7 @@ def generate_dataset(
         "n_neurons": n,
         "form": network.form,
         "seed": seed,
-        "low": float(low),
-        "high": float(high),
+        "inputs": sampler.describe(),
         "n_samples": int(n_samples),
         "sample_block": SAMPLE_BLOCK,
         "solver": {"max_time": float(max_time), "dtype": str(dtype), "rtol": rtol, "atol": atol},
