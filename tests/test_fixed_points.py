@@ -10,6 +10,7 @@ from conftest import FORMS, contraction_network, ctln_three_cycle, integrate_ref
 import ffapprox
 from ffapprox import RecurrentNetwork, Status, solve_fixed_points
 from ffapprox._builders import partitioned_network
+from ffapprox._inputs import SignalPlusNoise, draw_rows
 
 # The solver returns the exact solution of a linear system: rounding only.
 EXACT_TOL = 1e-12
@@ -297,6 +298,25 @@ def test_two_neuron_mutual_inhibition(rng):
 
 
 # --- inputs without a stable fixed point ---------------------------------------------------
+
+
+def test_slow_drift_on_a_ring_is_not_oscillation(rng):
+    # Symmetric W with one tau has a Lyapunov function, so no input can oscillate. Noisy
+    # bumps make the ring's bump creep for 100s of tau before it settles; row 2719 of this
+    # sequence creeps long enough to look like a steady oscillation to an amplitude test.
+    network = ffapprox.ring_network(32)
+    bumps = SignalPlusNoise(32, "bump")
+    inputs = np.concatenate(
+        [
+            draw_rows(bumps, 1, seed=0, start=2719),
+            draw_rows(bumps, 300, seed=int(rng.integers(1 << 30))),
+        ]
+    )
+    result = solve_fixed_points(network, inputs, max_time=2000)
+    status = result.status.numpy()
+    assert not (status == Status.OSCILLATING).any()
+    assert status[0] == Status.STABLE
+    assert result.settle_time[0] > 100
 
 
 def test_ctln_three_cycle_oscillates():

@@ -31,6 +31,8 @@ DIVERGENCE_FACTOR = 1e6
 # Oscillation test: windows of this many tau_max; amplitude ratio between windows.
 WINDOW_TAUS = 25.0
 _AMPLITUDE_RATIO = (0.95, 1.25)
+# ... and the least number of times one neuron switches within a window of chaos.
+MIN_TOGGLES = 3
 
 
 def count_status(status: np.ndarray) -> dict[str, int]:
@@ -194,6 +196,10 @@ class _Solver:
             "high": x.clone(),
             "low": x.clone(),
             "switches": torch.zeros(b, dtype=torch.int64, device=device),
+            "window_active": s > 0,
+            "away": torch.zeros(b, dtype=torch.bool, device=device),
+            "returns": torch.zeros(b, dtype=torch.int64, device=device),
+            "toggles": torch.zeros((b, n), dtype=torch.int32, device=device),
             "amplitudes": torch.full((b, 3), torch.nan, dtype=dtype, device=device),
         }
         for step in range(1, self.max_steps + 1):
@@ -225,9 +231,14 @@ class _Solver:
             self._record(rows["index"][diverging], step, Status.DIVERGING)
             decided |= diverging
         active = dyn.switching(x) > 0
-        changed = (active != rows["active"]).any(1)
+        toggled = active != rows["active"]
+        rows["toggles"] += toggled.to(torch.int32)
+        changed = toggled.any(1)
         rows["switches"] += changed.to(torch.int64)
         rows["active"] = active
+        same = (active == rows["window_active"]).all(1)
+        rows["returns"] += (same & rows["away"]).to(torch.int64)
+        rows["away"] = ~same
         rows["high"] = torch.maximum(rows["high"], x)
         rows["low"] = torch.minimum(rows["low"], x)
         candidates = torch.nonzero(~changed & ~decided)[:, 0]
@@ -288,9 +299,20 @@ class _Solver:
         r2 = history[:, 1] / history[:, 0]
         sustained = (r1 >= low) & (r1 <= high) & (r2 >= low) & (r2 <= high)
         scale = self.atol + self.rtol * rows["x"].abs().amax(1)
-        oscillating = sustained & (rows["switches"] > 0) & (amplitude > 1e3 * scale) & ~decided
+        # Sustained activity goes back and forth: a periodic orbit comes back to the active
+        # set it had when the window opened, and in chaos some neuron switches on and off
+        # again and again. A slow drift to a fixed point (a bump creeping along a ring)
+        # keeps a steady amplitude and switches too, but each neuron switches on and off
+        # at most once.
+        toggling = rows["toggles"].amax(1) >= MIN_TOGGLES
+        recurrent = (rows["switches"] > 0) & ((rows["returns"] > 0) | toggling)
+        oscillating = sustained & recurrent & (amplitude > 1e3 * scale) & ~decided
         if oscillating.any():
             self._record(rows["index"][oscillating], step, Status.OSCILLATING)
         rows["high"], rows["low"] = rows["x"].clone(), rows["x"].clone()
         rows["switches"] = torch.zeros_like(rows["switches"])
+        rows["window_active"] = rows["active"].clone()
+        rows["away"] = torch.zeros_like(rows["away"])
+        rows["returns"] = torch.zeros_like(rows["returns"])
+        rows["toggles"] = torch.zeros_like(rows["toggles"])
         return oscillating
