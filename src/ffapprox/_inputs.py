@@ -120,7 +120,7 @@ class SignalPlusNoise:
 
 
 def sample_block(sampler, seed: int, block: int) -> np.ndarray:
-    """Rows ``block * SAMPLE_BLOCK`` to ``(block + 1) * SAMPLE_BLOCK`` of ``sampler``'s sequence."""
+    """Block ``block`` (rows ``block * SAMPLE_BLOCK`` onwards) of ``sampler``'s sequence."""
     return sampler.draw(np.random.default_rng([seed, block]), SAMPLE_BLOCK)
 
 
