@@ -233,3 +233,81 @@ def test_random_sweep_experiment(tmp_path):
         main, ["run", "--config", str(config), "--out", str(tmp_path / "x")]
     )
     assert result.exit_code == 2 and "sweep.samples" in result.output
+
+
+SIGNALS = """
+name = "{name}"
+[network]
+builder = "{builder}"
+params = {params}
+[data]
+n_samples = 600
+inputs = "{inputs}"
+max_time = 2000.0
+[[models]]
+name = "mlp"
+hidden = [16]
+epochs = 3
+restarts = 1
+[evaluation]
+noise_levels = [0.1, 0.5, 1.0]
+noise_inputs = 40
+timing_repeats = 1
+settle_predictor = []
+"""
+
+
+@pytest.mark.parametrize(
+    "builder, params, inputs",
+    [
+        ("ring", "{ n_neurons = 16 }", "bumps"),
+        ("amplifier", "{ n_neurons = 24, n_patterns = 3, pattern_size = 4 }", "patterns"),
+    ],
+)
+def test_noise_experiments(tmp_path, builder, params, inputs):
+    text = SIGNALS.format(name=builder, builder=builder, params=params, inputs=inputs)
+    config, result = _run_config(tmp_path, text, builder)
+    metrics = json.loads((tmp_path / "out" / "metrics.json").read_text())
+    sweep = metrics["noise_sweep"]
+    assert sweep["noise"] == [0.1, 0.5, 1.0]
+    assert sweep["n_used"] == [40, 40, 40]  # both networks always settle
+    # More noise, lower input SNR; the recurrent networks clean up their input.
+    assert np.all(np.diff(sweep["input_snr_db"]) < 0)
+    assert np.all(np.array(sweep["recurrent_snr_db"]) > np.array(sweep["input_snr_db"]))
+    block = metrics["models"]["mlp"]
+    assert block["snr_gap_db"] >= 0 and "improves_snr_where_recurrent_does" in block
+    assert ("position_error_gap" in block) == (builder == "ring")
+    for figure in ("fig_noise.png", "fig_example.png"):
+        assert (tmp_path / "out" / figure).read_bytes()[:4] == b"\x89PNG"
+    assert "Noise sweep" in (tmp_path / "out" / "report.html").read_text()
+    assert "Noise sweep, mlp" in result.output
+
+
+@pytest.mark.parametrize(
+    "replace, message",
+    [
+        ("n_neurons = 16", "network.params: n_neurons"),
+        ("{ n_neurons = 16 }", "unknown network.params key 'radius'"),
+        ('inputs = "bumps"', 'data.inputs = "patterns" needs network.builder = "amplifier"'),
+        ('builder = "ring"', 'network.w_E applies to builder = "partitioned"'),
+    ],
+)
+def test_bad_network_params_are_named(tmp_path, replace, message):
+    text = SIGNALS.format(name="bad", builder="ring", params="{ n_neurons = 16 }", inputs="bumps")
+    text = text.replace(
+        replace,
+        {
+            "n_neurons = 16": "n_neurons = 2",
+            "{ n_neurons = 16 }": "{ radius = 16 }",
+            'inputs = "bumps"': 'inputs = "patterns"',
+            'builder = "ring"': 'builder = "ring"\nw_E = 3.0',
+        }[replace],
+    )
+    config = tmp_path / "bad.toml"
+    config.write_text(text)
+    result = CliRunner().invoke(
+        main, ["run", "--config", str(config), "--out", str(tmp_path / "out")]
+    )
+    assert result.exit_code == 2, result.output
+    assert message in result.output and len(result.output.strip().splitlines()) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.toml"]

@@ -13,7 +13,11 @@ from pathlib import Path
 
 from ._network import FORMS
 
-BUILDERS = ("partitioned", "file")
+BUILDERS = ("partitioned", "ring", "amplifier", "file")
+INPUTS = ("uniform", "bumps", "patterns")
+# NetworkConfig fields that only the partitioned builder reads.
+_PARTITIONED_ONLY = ("n_partitions", "partition_size", "n_inhibitory", "w_E", "w_I", "bias")
+_PARTITIONED_ONLY += ("tau_E", "tau_I")
 
 
 def _positive_int(where: str, value: int, minimum: int = 1) -> None:
@@ -29,7 +33,10 @@ def _finite(where: str, value: float, *, positive: bool = False) -> None:
 
 @dataclass(frozen=True)
 class NetworkConfig:
-    """Which recurrent network: the paper's partitioned builder, or a saved ``.npz``."""
+    """Which recurrent network: a builder (the paper's partitioned one, a ring, an
+    amplifier) or a saved ``.npz``. ``params`` are keyword arguments of
+    :func:`ring_network` or :func:`amplifier_network`; the flat fields are the partitioned
+    builder's."""
 
     builder: str = "partitioned"
     n_partitions: int = 2
@@ -43,12 +50,23 @@ class NetworkConfig:
     form: str | None = None  # default "threshold-linear"; with builder = "file": the file's
     path: str | None = None  # builder = "file": a network .npz (relative to the config file)
     partitions: list[list[int]] | None = None  # builder = "file": neuron indices per partition
+    params: dict[str, int | float] | None = None  # builder = "ring" or "amplifier"
 
     def __post_init__(self) -> None:
         if self.builder not in BUILDERS:
             raise ValueError(
                 f"network.builder must be one of {list(BUILDERS)}, got {self.builder!r}"
             )
+        if self.params is not None and self.builder not in ("ring", "amplifier"):
+            raise ValueError(
+                f'network.params applies to builder = "ring" or "amplifier", not {self.builder!r}'
+            )
+        if self.builder != "partitioned":
+            for name in _PARTITIONED_ONLY:
+                if getattr(self, name) != getattr(NetworkConfig, name):
+                    raise ValueError(
+                        f'network.{name} applies to builder = "partitioned", not {self.builder!r}'
+                    )
         if self.form is not None and self.form not in FORMS:
             raise ValueError(f"network.form must be one of {list(FORMS)}, got {self.form!r}")
         if self.builder == "file" and not self.path:
@@ -64,16 +82,35 @@ class NetworkConfig:
 
 @dataclass(frozen=True)
 class DataConfig:
-    """Training data: inputs uniform in (low, high)^N, solved exactly, split by seed."""
+    """Training data: inputs drawn, solved exactly, split by seed.
+
+    ``inputs = "uniform"``: uniform in ``(low, high)^N`` (Muir 2018). ``"bumps"`` or
+    ``"patterns"``: :class:`SignalPlusNoise` (amplitude, noise and bump width below).
+    """
 
     n_samples: int = 500_000
+    inputs: str = "uniform"
     low: float = -1.0
     high: float = 1.0
+    amplitude: list[float] = field(default_factory=lambda: [0.5, 1.5])
+    noise: list[float] = field(default_factory=lambda: [0.0, 1.0])
+    bump_width: float = 0.5
     split: list[float] = field(default_factory=lambda: [0.8, 0.1, 0.1])
     max_time: float = 500.0
 
     def __post_init__(self) -> None:
         _positive_int("data.n_samples", self.n_samples, 10)
+        if self.inputs not in INPUTS:
+            raise ValueError(f"data.inputs must be one of {list(INPUTS)}, got {self.inputs!r}")
+        for name, minimum in (("amplitude", -math.inf), ("noise", 0.0)):
+            pair = getattr(self, name)
+            if len(pair) != 2 or not all(math.isfinite(v) for v in pair):
+                raise ValueError(f"data.{name} must be two finite numbers, got {pair}")
+            if not minimum <= pair[0] <= pair[1]:
+                raise ValueError(
+                    f"data.{name} must be [low, high] with {minimum} <= low <= high, got {pair}"
+                )
+        _finite("data.bump_width", self.bump_width, positive=True)
         _finite("data.low", self.low)
         _finite("data.high", self.high)
         if self.low >= self.high:
@@ -138,8 +175,16 @@ class EvaluationConfig:
     timing_inputs: int = 100_000
     # Hidden widths of the classifier predicting whether an input settles; [] turns it off.
     settle_predictor: list[int] = field(default_factory=lambda: [32, 32])
+    # Noise levels sigma of the noise-rejection sweep (data.inputs "bumps" or "patterns").
+    noise_levels: list[float] = field(default_factory=lambda: [0.05, 0.1, 0.2, 0.4, 0.8, 1.0])
+    noise_inputs: int = 1000  # clean signals per noise level
 
     def __post_init__(self) -> None:
+        if not all(math.isfinite(v) and v >= 0 for v in self.noise_levels):
+            raise ValueError(
+                f"evaluation.noise_levels must be finite numbers >= 0, got {self.noise_levels}"
+            )
+        _positive_int("evaluation.noise_inputs", self.noise_inputs)
         if self.settle_predictor and min(self.settle_predictor) < 1:
             raise ValueError(
                 "evaluation.settle_predictor must be a list of hidden widths >= 1 (or []), "
@@ -220,14 +265,23 @@ def _drop_none(value):
 
 def _check_type(where: str, value, annotation):
     origin = typing.get_origin(annotation)
-    if origin in (types.UnionType, typing.Union):
-        options = typing.get_args(annotation)
-        if value is None and type(None) in options:
+    options = typing.get_args(annotation)
+    if origin in (types.UnionType, typing.Union) and type(None) in options:
+        if value is None:
             return None
         (annotation,) = [a for a in options if a is not type(None)]
         origin = typing.get_origin(annotation)
     if dataclasses.is_dataclass(annotation):
         return _build(annotation, value, where)
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise ValueError(f"{where} must be a table, got {value!r}")
+        (_, item) = typing.get_args(annotation)
+        return {k: _check_type(f"{where}.{k}", v, item) for k, v in value.items()}
+    if origin in (types.UnionType, typing.Union):  # e.g. int | float inside a table
+        if isinstance(value, bool) or not isinstance(value, typing.get_args(annotation)):
+            raise ValueError(f"{where} must be a number, got {value!r}")
+        return value
     if origin is list:
         if not isinstance(value, list):
             raise ValueError(f"{where} must be a list, got {value!r}")

@@ -6,7 +6,6 @@ import contextlib
 import dataclasses
 import os
 import shutil
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,8 +14,7 @@ from pathlib import Path
 import numpy as np
 import tomli_w
 
-from ._builders import partition_labels, partitioned_network
-from ._config import ExperimentConfig, NetworkConfig
+from ._config import ExperimentConfig
 from ._dataset import generate_dataset
 from ._dynamics import default_step_size
 from ._evaluation import (
@@ -30,17 +28,20 @@ from ._evaluation import (
     time_averaged_rates,
 )
 from ._fixed_points import Status, solve_fixed_points
-from ._io import _umask, load_network, write_json
+from ._io import write_json
 from ._model import FeedForwardApproximation, export_onnx
-from ._network import RecurrentNetwork
+from ._noise import noise_summary, noise_sweep
 from ._plots import (
     capacity_figure,
     competition_figure,
     cost_figure,
     decision_boundary_figure,
+    example_figure,
+    noise_figure,
     training_figure,
 )
 from ._report import write_report
+from ._setup import build_inputs, build_network, prepare_output
 from ._sweep import run_sweep
 from ._training import train
 
@@ -58,59 +59,6 @@ class Reporter:
     )
 
 
-def build_network(config: NetworkConfig, base: Path | None) -> tuple[RecurrentNetwork, list]:
-    """The configured network and its partitions (lists of neuron indices; may be empty)."""
-    if config.builder == "file":
-        path = Path(config.path)
-        if base is not None and not path.is_absolute():
-            path = base / path
-        network = load_network(path)
-        if config.form is not None and config.form != network.form:
-            raise ValueError(
-                f"network.form {config.form!r} differs from the form in {str(path)!r}, "
-                f"{network.form!r}; leave network.form out to use the file's"
-            )
-        partitions = [list(p) for p in config.partitions or []]
-        for p in partitions:
-            if not p or min(p) < 0 or max(p) >= network.n_neurons:
-                raise ValueError(
-                    f"network.partitions entries must be non-empty neuron indices in "
-                    f"[0, {network.n_neurons}), got {config.partitions}"
-                )
-        return network, partitions
-    network = partitioned_network(
-        config.n_partitions,
-        config.partition_size,
-        config.n_inhibitory,
-        config.w_E,
-        config.w_I,
-        config.bias,
-        tau_E=config.tau_E,
-        tau_I=config.tau_I,
-        form=config.form or "threshold-linear",
-    )
-    labels = partition_labels(config.n_partitions, config.partition_size, config.n_inhibitory)
-    partitions = [np.flatnonzero(labels == p).tolist() for p in range(config.n_partitions)]
-    return network, partitions
-
-
-def prepare_output(out: Path) -> Path:
-    """Check ``out`` can be created and make the hidden work folder beside it.
-
-    The run is written into the work folder and renamed to ``out`` only when complete, so an
-    interrupted run never leaves a folder that looks finished.
-    """
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise ValueError(f"output folder {str(out)!r} already exists and is not empty")
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        work = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
-        work.chmod(0o777 & ~_umask())
-        return work
-    except OSError as err:
-        raise ValueError(f"cannot write to output folder {str(out.parent)!r}: {err}") from None
-
-
 def run_experiment(
     config: ExperimentConfig,
     out: str | Path,
@@ -123,10 +71,11 @@ def run_experiment(
     out = Path(out)
     if config.sweep is None:
         network, partitions = build_network(config.network, base)
+        inputs = build_inputs(config.data, config.network, network.n_neurons)
     work = prepare_output(out)
     try:
         if config.sweep is None:
-            metrics = _run(config, network, partitions, work, reporter)
+            metrics = _run(config, network, partitions, inputs, work, reporter)
         else:
             metrics = _run_sweep(config, work, reporter)
         if out.exists():
@@ -153,19 +102,18 @@ def _run_sweep(config, work: Path, reporter: Reporter) -> dict:
     return metrics
 
 
-def _run(config, network, partitions, work: Path, reporter: Reporter) -> dict:
+def _run(config, network, partitions, inputs, work: Path, reporter: Reporter) -> dict:
     started = time.perf_counter()
     seed, data = config.seed, config.data
     network.save(work / "network.npz")
     (work / "config.toml").write_text(tomli_w.dumps(config.to_dict()))
 
-    reporter.stage(f"Solving {data.n_samples} inputs for exact fixed points")
+    reporter.stage(f"Solving {data.n_samples} inputs ({data.inputs}) for exact fixed points")
     with reporter.bar(data.n_samples, "fixed points") as update:
         dataset = generate_dataset(
             network,
             data.n_samples,
-            low=data.low,
-            high=data.high,
+            inputs=inputs,
             seed=seed,
             max_time=data.max_time,
             progress=update,
@@ -256,8 +204,27 @@ def _run(config, network, partitions, work: Path, reporter: Reporter) -> dict:
         blocks[name] = block
         per_input[f"approximation {name}"] = 1.0 / approx_rate
 
-    reporter.stage("Drawing figures and writing the report")
     figures = {}
+    noise = None
+    if data.inputs != "uniform" and config.evaluation.noise_levels:
+        levels = config.evaluation.noise_levels
+        reporter.stage(f"Noise sweep: {len(levels)} noise levels")
+        noise = noise_sweep(
+            network,
+            {name: _float64(m) for name, m in models.items()},
+            inputs,
+            levels,
+            n_inputs=config.evaluation.noise_inputs,
+            seed=seed,
+            max_time=data.max_time,
+        )
+        for name in models:
+            blocks[name].update(noise_summary(noise, name))
+        figures["fig_noise.png"] = noise_figure(noise, list(models))
+        if "example" in noise:
+            figures["fig_example.png"] = example_figure(noise.pop("example"), list(models))
+
+    reporter.stage("Drawing figures and writing the report")
     gap = None
     if len(partitions) >= 2:
         sweep = mixture_sweep(
@@ -291,6 +258,7 @@ def _run(config, network, partitions, work: Path, reporter: Reporter) -> dict:
         },
         "dataset": {"n_samples": len(dataset), "counts": dataset.counts()},
         "models": blocks,
+        "noise_sweep": noise,
         "machine": machine_info(),
         "wall_seconds": time.perf_counter() - started,
     }
@@ -323,3 +291,7 @@ def _settle_predictor(config, network, hidden, train_set, validation_set, test_s
         "recall_not_settling": float((~predicted[~truth]).mean()),
     }
     return model
+
+
+def _float64(model: FeedForwardApproximation):
+    return lambda inputs: model.predict(inputs).astype(np.float64)

@@ -173,3 +173,54 @@ def capacity_figure(blocks: dict[str, dict]) -> Figure:
     left.set_yscale("log")
     fig.suptitle("Approximation quality against size (held-out inputs)")
     return fig
+
+
+def noise_figure(sweep: dict, models: Sequence[str]) -> Figure:
+    """Output against input SNR per method; for bumps also the decoded position error."""
+    bump = "recurrent_position_error" in sweep
+    fig = Figure(figsize=(11.0 if bump else 5.5, 4.2), layout="constrained")
+    axes = fig.subplots(1, 2 if bump else 1, squeeze=False)[0]
+    snr_in = np.array(sweep["input_snr_db"])
+    ax = axes[0]
+    ax.plot(snr_in, snr_in, color="0.6", ls=":", label="no change (input)")
+    ax.plot(snr_in, sweep["recurrent_snr_db"], "k-o", lw=2, ms=4, label="recurrent (exact)")
+    for k, name in enumerate(models):
+        colour = PARTITION_COLOURS[k % len(PARTITION_COLOURS)]
+        ax.plot(snr_in, sweep[f"{name}_snr_db"], "--s", color=colour, ms=4, label=name)
+    ax.set_xlabel("input SNR (dB)")
+    ax.set_ylabel("output SNR (dB)")
+    ax.set_title("Noise rejection: above the dotted line = cleaner output")
+    ax.legend(fontsize=8, frameon=False)
+    if bump:
+        ax = axes[1]
+        ax.plot(snr_in, sweep["input_position_error"], ":o", color="0.5", ms=4, label="input")
+        ax.plot(snr_in, sweep["recurrent_position_error"], "k-o", lw=2, ms=4, label="recurrent")
+        for k, name in enumerate(models):
+            colour = PARTITION_COLOURS[k % len(PARTITION_COLOURS)]
+            ax.plot(snr_in, sweep[f"{name}_position_error"], "--s", color=colour, ms=4, label=name)
+        ax.set_yscale("log")
+        ax.set_xlabel("input SNR (dB)")
+        ax.set_ylabel("decoded position error (neuron spacings, mean)")
+        ax.set_title("Bump position decoded by population vector")
+        ax.legend(fontsize=8, frameon=False)
+    return fig
+
+
+def example_figure(example: dict, models: Sequence[str]) -> Figure:
+    """One noisy input and each method's response to it, neuron by neuron."""
+    fig = Figure(figsize=(8.0, 4.2), layout="constrained")
+    top, bottom = fig.subplots(2, 1, sharex=True)
+    neurons = np.arange(len(example["input"]))
+    top.bar(neurons, example["input"], color="0.75", label="noisy input")
+    top.plot(neurons, example["clean"], "k-", lw=1.5, label="clean signal")
+    top.set_ylabel("input")
+    top.set_title(f"One input at noise level sigma = {example['noise']:g} and the responses")
+    top.legend(fontsize=8, frameon=False)
+    bottom.plot(neurons, example["recurrent"], "k-o", lw=2, ms=3, label="recurrent (exact)")
+    for k, name in enumerate(models):
+        colour = PARTITION_COLOURS[k % len(PARTITION_COLOURS)]
+        bottom.plot(neurons, example[name], "--s", color=colour, ms=3, label=name)
+    bottom.set_xlabel("neuron")
+    bottom.set_ylabel("rate [x]^+")
+    bottom.legend(fontsize=8, frameon=False)
+    return fig

@@ -32,6 +32,17 @@ CAPTIONS = {
         "input of the exact solver (annotated with its 99th-percentile step count) and of the "
         "approximation, whose cost does not depend on what the input does."
     ),
+    "fig_noise.png": (
+        "Noise rejection. Clean signals plus Gaussian noise at several levels; each method's "
+        "signal is its response to the clean input and its noise the change the input noise "
+        "causes. Above the dotted line the method cleans its input. For a ring, the right "
+        "panel decodes the bump's position (population vector) from the raw input, the "
+        "recurrent network's fixed point and the approximation."
+    ),
+    "fig_example.png": (
+        "One noisy input from the middle noise level (top) and the responses of the recurrent "
+        "network (exact fixed point) and of each approximation (bottom)."
+    ),
     "fig_training.png": "Adam training of each approximation (best restart; dotted: kept epoch).",
     "fig_capacity.png": (
         "Held-out relative RMSE and winner agreement against the number of parameters of each "
@@ -56,6 +67,10 @@ SUMMARY_KEYS = (
         "rel. RMSE vs time average (oscillating)",
         "{:.2%}",
     ),  # fmt: skip
+    ("snr_gain_db_min", "smallest SNR gain (dB)", "{:.2f}"),
+    ("snr_gain_db_min_recurrent", "smallest SNR gain, recurrent (dB)", "{:.2f}"),
+    ("snr_gap_db", "largest SNR gap to recurrent (dB)", "{:.2f}"),
+    ("position_error_gap", "largest position-error gap", "{:.1%}"),
     ("approximation_evals_per_s", "approx. evals / s", "{:,.0f}"),
     ("speedup", "speed-up vs exact solver", "{:,.0f}x"),
 )
@@ -128,6 +143,17 @@ def _settle_text(settle: dict | None) -> str:
     )
 
 
+def _noise_section(sweep: dict | None) -> str:
+    if not sweep:
+        return ""
+    keys = [k for k in sweep if k != "noise"]
+    rows = [[k] + [_fmt(v) for v in sweep[k]] for k in keys]
+    header = ["noise level sigma", *(f"{v:g}" for v in sweep["noise"])]
+    return "<h2>Noise sweep</h2><p>SNR in dB; position errors in neuron spacings.</p>" + _table(
+        rows, header
+    )
+
+
 def write_report(
     path: Path,
     config: ExperimentConfig,
@@ -180,6 +206,7 @@ held-out inputs (method: Muir, Neural Computation 30:546, 2018). Run took
 <p>Status of all sampled inputs: {status}. Only stable inputs are used for training
 and error metrics.{_settle_text(metrics.get("settle_predictor"))}</p>
 <h2>Figures</h2>{"".join(figure_html)}
+{_noise_section(metrics.get("noise_sweep"))}
 <h2>Network</h2>{_network_section(network)}
 <h2>All metrics (held-out test split)</h2>{full}
 <h2>Settings</h2><pre>{html.escape(tomli_w.dumps(config.to_dict()))}</pre>

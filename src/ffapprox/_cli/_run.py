@@ -70,8 +70,10 @@ def run(config_path, out, experiment, list_experiments, quiet):
     from .._experiment import run_experiment
 
     if list_experiments:
-        for name, description in experiments().items():
-            click.echo(f"{name:14} {description}")
+        found = experiments()
+        width = max(map(len, found))
+        for name, description in found.items():
+            click.echo(f"{name:{width}}  {description}")
         return
     config, base = load_config(config_path, experiment=experiment)
     if out is None:
@@ -83,6 +85,15 @@ def run(config_path, out, experiment, list_experiments, quiet):
         f"{stable:,} of {metrics['dataset']['n_samples']:,} inputs stable; "
         f"run took {metrics['wall_seconds']:.0f} s."
     )
+    for name, m in metrics["models"].items():
+        if "snr_gap_db" in m:
+            position = m.get("position_error_gap")
+            click.echo(
+                f"Noise sweep, {name}: output SNR within {m['snr_gap_db']:.2f} dB of the "
+                f"recurrent network's (smallest gain {m['snr_gain_db_min']:+.1f} dB)"
+                + (f"; decoded position error within {position:.1%}" if position else "")
+                + "."
+            )
     settle = metrics.get("settle_predictor")
     if settle:
         click.echo(
