@@ -111,14 +111,24 @@ class FixedPointDataset:
         return tuple(self.subset(order[a:b]) for a, b in zip(starts, bounds, strict=True))
 
     def save(self, path) -> None:
-        """Write to ``.npz`` (keys inputs, rates, state, status, status_names, steps, metadata)."""
+        """Write to ``.npz`` (keys inputs, rates, state, status, status_names, steps,
+        metadata), or to a chunked Zarr store when ``path`` ends in ``.zarr``."""
+        if str(path).rstrip("/").endswith(".zarr"):
+            from ._store import save_store
+
+            return save_store(self, path)
         from ._io import save_dataset
 
         save_dataset(self, path)
 
     @classmethod
     def load(cls, path) -> FixedPointDataset:
-        """Read a dataset written by :meth:`save`; one-line ``ValueError`` if it cannot."""
+        """Read a dataset written by :meth:`save` (all of it, also from a ``.zarr`` store);
+        one-line ``ValueError`` if it cannot."""
+        if str(path).rstrip("/").endswith(".zarr"):
+            from ._store import ZarrDataset
+
+            return ZarrDataset(path).load()
         from ._io import load_dataset
 
         return load_dataset(path)
@@ -172,8 +182,11 @@ def generate_dataset(
     diverge or stay unresolved are marked by their status (rates NaN).
 
     The inputs depend only on ``seed`` (see :mod:`ffapprox._inputs`), and each input is solved
-    independently, so the result is the same for any ``chunk_size``; ``chunk_size`` only
-    bounds the solver's working memory.
+    independently: the same ``chunk_size`` gives the same bits. Across chunk sizes, states
+    can differ in the last bits (~1e-15), because BLAS may sum a matrix product in an order
+    that depends on how many rows it multiplies together; statuses and steps do not change
+    short of a state within rounding of a decision threshold. ``chunk_size`` bounds the
+    solver's working memory.
 
     Arguments:
         network: the recurrent network.
@@ -199,6 +212,19 @@ def generate_dataset(
         >>> len(data), data.counts()["stable"]
         (100, 100)
     """
+    sampler = check_sampling(network, n_samples, inputs, low, high, chunk_size, seed)
+    solver = {"max_time": max_time, "dtype": dtype, "device": device, "rtol": rtol, "atol": atol}
+    parts = []
+    for start in range(0, n_samples, chunk_size):
+        rows = min(chunk_size, n_samples - start)
+        parts.append(solve_rows(network, sampler, seed, start, rows, progress=progress, **solver))
+    arrays = {name: np.concatenate([p[name] for p in parts]) for name in parts[0]}
+    metadata = dataset_metadata(network, sampler, seed, n_samples, solver)
+    return FixedPointDataset(**arrays, metadata=metadata)
+
+
+def check_sampling(network, n_samples, inputs, low, high, chunk_size, seed):
+    """Validate the sampling arguments of :func:`generate_dataset`; return the sampler."""
     if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)):
         raise ValueError(f"n_samples must be an integer >= 1, got {n_samples!r}")
     if n_samples < 1:
@@ -215,39 +241,49 @@ def generate_dataset(
         raise ValueError(f"chunk_size must be an integer >= 1, got {chunk_size!r}")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-    inputs = draw_rows(sampler, int(n_samples), seed=seed)
-    rates = np.full((n_samples, n), np.nan)
-    state = np.full((n_samples, n), np.nan)
-    status = np.empty(n_samples, dtype=np.int8)
-    steps = np.empty(n_samples, dtype=np.int64)
-    for start in range(0, n_samples, chunk_size):
-        rows = slice(start, min(start + chunk_size, n_samples))
-        result = solve_fixed_points(
-            network,
-            inputs[rows],
-            rtol=rtol,
-            atol=atol,
-            max_time=max_time,
-            dtype=dtype,
-            device=device,
-            progress=progress,
-        )
-        rates[rows] = result.rates.cpu().numpy()
-        state[rows] = result.state.cpu().numpy()
-        status[rows] = result.status.cpu().numpy()
-        steps[rows] = result.steps.cpu().numpy()
+    return sampler
+
+
+def solve_rows(
+    network: RecurrentNetwork,
+    sampler,
+    seed: int,
+    start: int,
+    n_rows: int,
+    *,
+    progress: Callable[[int], None] | None = None,
+    **solver,
+) -> dict[str, np.ndarray]:
+    """Rows ``start .. start + n_rows`` of a dataset: inputs and their solved fixed points."""
+    inputs = draw_rows(sampler, n_rows, seed=seed, start=start)
+    result = solve_fixed_points(network, inputs, progress=progress, **solver)
+    return {
+        "inputs": inputs,
+        "rates": result.rates.cpu().numpy().astype(np.float64),
+        "state": result.state.cpu().numpy().astype(np.float64),
+        "status": result.status.cpu().numpy(),
+        "steps": result.steps.cpu().numpy(),
+    }
+
+
+def dataset_metadata(network, sampler, seed: int, n_samples: int, solver: dict) -> dict:
+    """What a dataset was made from (stored with it; compared when a store is resumed)."""
     from . import __version__
 
-    metadata = {
+    return {
         "network_fingerprint": network.fingerprint(),
-        "n_neurons": n,
+        "n_neurons": network.n_neurons,
         "form": network.form,
         "seed": seed,
         "inputs": sampler.describe(),
         "n_samples": int(n_samples),
         "sample_block": SAMPLE_BLOCK,
-        "solver": {"max_time": float(max_time), "dtype": str(dtype), "rtol": rtol, "atol": atol},
+        "solver": {
+            "max_time": float(solver["max_time"]),
+            "dtype": str(solver["dtype"]),
+            "rtol": solver["rtol"],
+            "atol": solver["atol"],
+        },
         "ffapprox_version": __version__,
         "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
     }
-    return FixedPointDataset(inputs, rates, state, status, steps, metadata)
