@@ -7,10 +7,12 @@ each restart follows exactly the path it would alone, at the cost of roughly one
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import torch
+
+from ._batches import Scaling
 
 # Quantile range for initial thresholds: each hidden unit starts active on 15-85 % of data.
 _ACTIVE_QUANTILES = (0.15, 0.85)
@@ -27,24 +29,19 @@ class Ensemble:
 
     def __init__(
         self,
-        inputs: np.ndarray,
-        rates: np.ndarray,
+        init_inputs: np.ndarray,
+        init_rates: np.ndarray,
         *,
+        scaling: Scaling,
         sizes: Sequence[int],
         seeds: Sequence[int],
         dtype: torch.dtype,
         device: torch.device,
     ) -> None:
-        self.input_mean = inputs.mean(0)
-        spread = inputs.std(0)
-        self.input_scale = np.where(spread > 0, spread, 1.0)
-        rms = float(np.sqrt((rates**2).mean()))
-        self.rate_scale = rms if rms > 0 else 1.0
-        x = (inputs - self.input_mean) / self.input_scale
-        self.x = torch.as_tensor(x, dtype=dtype, device=device)
-        self.y = torch.as_tensor(rates / self.rate_scale, dtype=dtype, device=device)
-        self.n_rows = len(x)
-        members = [self._init(x[:_INIT_ROWS], rates[:_INIT_ROWS], sizes, s) for s in seeds]
+        self.input_mean, self.input_scale, self.rate_scale = scaling[:3]
+        self.dtype, self.device = dtype, device
+        x = (init_inputs[:_INIT_ROWS] - self.input_mean) / self.input_scale
+        members = [self._init(x, init_rates[:_INIT_ROWS], sizes, s) for s in seeds]
         self.weights = [
             torch.stack([torch.as_tensor(m[i][0]) for m in members]).to(device, dtype)
             for i in range(len(sizes) - 1)
@@ -57,6 +54,14 @@ class Ensemble:
         for p in self.parameters:
             p.requires_grad_(True)
         self.best = [p.detach().clone() for p in self.parameters]
+
+    def scaled(self, inputs: np.ndarray, rates: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+        """Standardised inputs and scaled rates as tensors on the training device."""
+        x = (inputs - self.input_mean) / self.input_scale
+        return (
+            torch.as_tensor(x, dtype=self.dtype, device=self.device),
+            torch.as_tensor(rates / self.rate_scale, dtype=self.dtype, device=self.device),
+        )
 
     def _init(self, x: np.ndarray, rates: np.ndarray, sizes: Sequence[int], seed: int) -> list:
         """Hidden units alive on the data; output layer = least squares on the last features."""
@@ -88,17 +93,18 @@ class Ensemble:
             h = torch.relu(torch.baddbmm(b, h, w.transpose(1, 2)))
         return h
 
-    def epoch(self, optimizer, permutation: torch.Tensor, batch_size: int) -> np.ndarray:
-        """One pass of mini-batch Adam; mean training MSE per member, in rate units."""
-        total = torch.zeros(self.weights[0].shape[0], dtype=self.x.dtype, device=self.x.device)
-        for start in range(0, self.n_rows, batch_size):
-            rows = permutation[start : start + batch_size]
-            errors = (self.forward(self.x[rows]) - self.y[rows]).square().mean((1, 2))
+    def epoch(self, optimizer, batches: Iterable[tuple[torch.Tensor, torch.Tensor]]) -> np.ndarray:
+        """One pass of Adam over scaled mini-``batches``; mean MSE per member (rate units)."""
+        total = torch.zeros(self.weights[0].shape[0], dtype=self.dtype, device=self.device)
+        n_rows = 0
+        for x, y in batches:
+            errors = (self.forward(x) - y).square().mean((1, 2))
             optimizer.zero_grad(set_to_none=True)
             errors.sum().backward()
             optimizer.step()
-            total += errors.detach() * len(rows)
-        return (total / self.n_rows).cpu().numpy() * self.rate_scale**2
+            total += errors.detach() * len(x)
+            n_rows += len(x)
+        return (total / n_rows).cpu().numpy() * self.rate_scale**2
 
     def validation_loss(self, inputs: torch.Tensor, rates: torch.Tensor) -> np.ndarray:
         """MSE per member on raw ``inputs`` and ``rates``, in rate units."""
@@ -111,7 +117,7 @@ class Ensemble:
     def keep(self, members: np.ndarray) -> None:
         """Remember the current weights of the selected members as their best."""
         if members.any():
-            index = torch.as_tensor(np.flatnonzero(members), device=self.x.device)
+            index = torch.as_tensor(np.flatnonzero(members), device=self.device)
             for saved, p in zip(self.best, self.parameters, strict=True):
                 saved[index] = p.detach()[index]
 

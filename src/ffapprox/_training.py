@@ -11,9 +11,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from ._batches import MAX_STREAMED_VALIDATION_ROWS, InMemory, Streamed
 from ._dataset import FixedPointDataset
 from ._dynamics import check_device
-from ._ensemble import Ensemble
+from ._ensemble import _INIT_ROWS, Ensemble
+from ._store import ZarrDataset
 
 SCHEDULES = ("cosine", "constant")
 # A run that hit the epoch limit is "still improving" when its best validation MSE fell,
@@ -79,6 +81,54 @@ def _stable_rows(data, name: str) -> tuple[np.ndarray, np.ndarray]:
     return inputs[keep], rates[keep]
 
 
+def _in_memory(dataset, validation, validation_fraction: float, split_seed: int):
+    inputs, rates = _stable_rows(dataset, "dataset")
+    if validation is not None:
+        return InMemory(inputs, rates), *_stable_rows(validation, "validation")
+    _check("validation_fraction", validation_fraction, integer=False, low=0.0, high=1.0)
+    n_val = max(1, round(validation_fraction * len(inputs)))
+    if not 0 < validation_fraction < 1 or n_val >= len(inputs):
+        raise ValueError(
+            f"validation_fraction must leave training and validation rows, got "
+            f"{validation_fraction} of {len(inputs)} stable rows"
+        )
+    order = np.random.default_rng(split_seed).permutation(len(inputs))
+    train_rows, val_rows = order[n_val:], order[:n_val]
+    return InMemory(inputs[train_rows], rates[train_rows]), inputs[val_rows], rates[val_rows]
+
+
+def _streamed(store: ZarrDataset, validation, validation_fraction: float, split_seed: int):
+    """Training chunks streamed from ``store``; validation rows in memory.
+
+    Without ``validation``, a ``validation_fraction`` of the chunks (at least one, drawn
+    with the split seed) is held out, and at most ``MAX_STREAMED_VALIDATION_ROWS`` of
+    their stable rows are read.
+    """
+    if not store.complete:
+        store.rows(slice(0, 0))  # raises the one-line "incomplete" error
+    chunks = list(range(store.n_chunks))
+    if validation is None:
+        _check("validation_fraction", validation_fraction, integer=False, low=0.0, high=1.0)
+        n_val = max(1, round(validation_fraction * store.n_chunks))
+        if not 0 < validation_fraction < 1 or n_val >= store.n_chunks:
+            raise ValueError(
+                f"validation_fraction must leave training and validation chunks, got "
+                f"{validation_fraction} of {store.n_chunks} chunks in {str(store.path)!r}"
+            )
+        order = np.random.default_rng(split_seed).permutation(store.n_chunks)
+        chunks, held_out = sorted(order[n_val:].tolist()), sorted(order[:n_val].tolist())
+        held = Streamed(store, held_out).head(MAX_STREAMED_VALIDATION_ROWS)
+        if len(held[0]) == 0:
+            raise ValueError(f"validation chunks of {str(store.path)!r} have no stable inputs")
+        val_inputs, val_rates = held
+    else:
+        val_inputs, val_rates = _stable_rows(validation, "validation")
+    source = Streamed(store, chunks)
+    if source.n_rows == 0:
+        raise ValueError(f"dataset {str(store.path)!r} has no stable inputs to train on")
+    return source, val_inputs, val_rates
+
+
 def _check(name: str, value, *, integer: bool, low: float, high: float = math.inf) -> None:
     bad = isinstance(value, bool) or not isinstance(value, (int, np.integer, float))
     if bad or (integer and not isinstance(value, (int, np.integer))):
@@ -125,10 +175,13 @@ def train(
 
     Arguments:
         model: a :class:`FeedForwardApproximation` (trained in its own dtype).
-        dataset: a :class:`FixedPointDataset` or an ``(inputs, rates)`` pair; rows with
-            NaN rates (no stable fixed point) are dropped.
-        validation: held-out data of the same kinds; default: ``validation_fraction`` of
-            the stable rows, drawn with ``seed``.
+        dataset: a :class:`FixedPointDataset`, an ``(inputs, rates)`` pair, or a
+            :class:`ZarrDataset` (a ``.zarr`` store), which is streamed chunk by chunk
+            (chunks in random order, rows shuffled within a chunk) and never loaded whole;
+            rows with NaN rates (no stable fixed point) are dropped.
+        validation: held-out data (in memory); default: ``validation_fraction`` of the
+            stable rows (of a store: of its chunks, at most 100,000 rows read), drawn with
+            ``seed``.
         epochs: maximum passes over the training rows.
         batch_size, learning_rate: Adam mini-batch size and initial step size.
         restarts: independent initialisations; the lowest validation loss wins.
@@ -173,21 +226,16 @@ def train(
         _check(name, value, integer=integer, low=low)
     if schedule not in SCHEDULES:
         raise ValueError(f"schedule must be one of {list(SCHEDULES)}, got {schedule!r}")
-    inputs, rates = _stable_rows(dataset, "dataset")
     split_seed, order_seed, *init_seeds = _seeds(seed, 2 + restarts)
-    if validation is None:
-        _check("validation_fraction", validation_fraction, integer=False, low=0.0, high=1.0)
-        n_val = max(1, round(validation_fraction * len(inputs)))
-        if not 0 < validation_fraction < 1 or n_val >= len(inputs):
-            raise ValueError(
-                f"validation_fraction must leave training and validation rows, got "
-                f"{validation_fraction} of {len(inputs)} stable rows"
-            )
-        order = np.random.default_rng(split_seed).permutation(len(inputs))
-        val_inputs, val_rates = inputs[order[:n_val]], rates[order[:n_val]]
-        inputs, rates = inputs[order[n_val:]], rates[order[n_val:]]
+    if isinstance(dataset, ZarrDataset):
+        source, val_inputs, val_rates = _streamed(
+            dataset, validation, validation_fraction, split_seed
+        )
     else:
-        val_inputs, val_rates = _stable_rows(validation, "validation")
+        source, val_inputs, val_rates = _in_memory(
+            dataset, validation, validation_fraction, split_seed
+        )
+    inputs, rates = source.head(_INIT_ROWS)
     for name, array, size, what in (
         ("dataset inputs", inputs, model.n_inputs, "n_inputs"),
         ("dataset rates", rates, model.n_outputs, "n_outputs"),
@@ -201,9 +249,11 @@ def train(
 
     device = model.layers[0].weight.device if device is None else check_device(device)
     dtype = model.dtype
+    scaling = source.scaling()
     ensemble = Ensemble(
         inputs,
         rates,
+        scaling=scaling,
         sizes=(model.n_inputs, *model.hidden, model.n_outputs),
         seeds=init_seeds,
         dtype=dtype,
@@ -211,7 +261,7 @@ def train(
     )
     val_x = torch.as_tensor(val_inputs, dtype=dtype, device=device)
     val_y = torch.as_tensor(val_rates, dtype=dtype, device=device)
-    baseline = float(((val_rates - rates.mean(0)) ** 2).mean())
+    baseline = float(((val_rates - scaling.rate_mean) ** 2).mean())
     optimizer = torch.optim.Adam(ensemble.parameters, lr=learning_rate)
     shuffle = torch.Generator().manual_seed(order_seed)
     initial = ensemble.validation_loss(val_x, val_y)
@@ -230,8 +280,7 @@ def train(
                 group["lr"] = lr
         else:
             lr = learning_rate
-        permutation = torch.randperm(ensemble.n_rows, generator=shuffle).to(device)
-        train_loss = ensemble.epoch(optimizer, permutation, batch_size)
+        train_loss = ensemble.epoch(optimizer, source.batches(ensemble, shuffle, batch_size))
         val_loss = ensemble.validation_loss(val_x, val_y)
         train_curve.append(train_loss)
         val_curve.append(val_loss)
@@ -294,7 +343,7 @@ def train(
             "patience": patience,
             "schedule": schedule,
             "seed": seed,
-            "n_train": len(inputs),
+            "n_train": source.n_rows,
             "n_validation": len(val_inputs),
             "best_epoch": history.best_epoch,
             "epochs_run": run,
@@ -308,7 +357,7 @@ def train(
             "mean_predictor_mse": baseline,
         },
     }
-    if isinstance(dataset, FixedPointDataset):
+    if isinstance(dataset, FixedPointDataset | ZarrDataset):
         model.metadata["dataset"] = {
             k: dataset.metadata[k]
             for k in ("network_fingerprint", "seed", "n_samples", "low", "high")

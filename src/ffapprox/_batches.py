@@ -1,0 +1,110 @@
+"""Where training rows come from: arrays in memory, or a Zarr store streamed chunk by chunk."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import NamedTuple
+
+import numpy as np
+import torch
+
+from ._fixed_points import Status
+
+# Validation rows read from a store when train() picks them itself (they are held in memory).
+MAX_STREAMED_VALIDATION_ROWS = 100_000
+
+
+class Scaling(NamedTuple):
+    """Column means and spreads of the inputs, root mean square and column means of the rates."""
+
+    input_mean: np.ndarray
+    input_scale: np.ndarray
+    rate_scale: float
+    rate_mean: np.ndarray
+
+
+def _scaling(mean, variance, rate_square_mean: float, rate_mean) -> Scaling:
+    spread = np.sqrt(np.maximum(variance, 0.0))
+    rms = float(np.sqrt(rate_square_mean))
+    return Scaling(mean, np.where(spread > 0, spread, 1.0), rms if rms > 0 else 1.0, rate_mean)
+
+
+class InMemory:
+    """Stable rows held as arrays; each epoch is one random permutation of them."""
+
+    def __init__(self, inputs: np.ndarray, rates: np.ndarray) -> None:
+        self.inputs, self.rates, self.n_rows = inputs, rates, len(inputs)
+        self._tensors = None
+
+    def scaling(self) -> Scaling:
+        inputs, rates = self.inputs, self.rates
+        return _scaling(inputs.mean(0), inputs.var(0), float((rates**2).mean()), rates.mean(0))
+
+    def head(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        return self.inputs[:n], self.rates[:n]
+
+    def batches(self, ensemble, generator: torch.Generator, batch_size: int) -> Iterator:
+        if self._tensors is None:
+            self._tensors = ensemble.scaled(self.inputs, self.rates)
+        x, y = self._tensors
+        permutation = torch.randperm(self.n_rows, generator=generator).to(x.device)
+        for start in range(0, self.n_rows, batch_size):
+            rows = permutation[start : start + batch_size]
+            yield x[rows], y[rows]
+
+
+class Streamed:
+    """Stable rows of some chunks of a :class:`ZarrDataset`, read one chunk at a time.
+
+    An epoch visits the chunks in a random order and each chunk's rows in a random order;
+    mini-batches do not cross chunks, so at most one chunk is in memory.
+    """
+
+    def __init__(self, store, chunks: Sequence[int]) -> None:
+        self.store, self.chunks = store, list(chunks)
+        self.n_rows = 0
+        for chunk in self.chunks:
+            self.n_rows += int(np.count_nonzero(store.chunk_status(chunk) == Status.STABLE))
+
+    def _stable(self, chunk: int) -> tuple[np.ndarray, np.ndarray]:
+        data = self.store.chunk(chunk)
+        keep = data.stable_mask
+        return data.inputs[keep], data.rates[keep]
+
+    def scaling(self) -> Scaling:
+        """One pass over the chunks (sums in float64; Chan's update for the variance)."""
+        count, mean, m2, rate_sum, rate_square = 0, 0.0, 0.0, 0.0, 0.0
+        for chunk in self.chunks:
+            inputs, rates = self._stable(chunk)
+            if len(inputs) == 0:
+                continue
+            n, chunk_mean = len(inputs), inputs.mean(0)
+            delta = chunk_mean - mean
+            total = count + n
+            mean = mean + delta * n / total
+            m2 = m2 + inputs.var(0) * n + delta**2 * count * n / total
+            count = total
+            rate_sum = rate_sum + rates.sum(0)
+            rate_square += float((rates**2).sum())
+        n_outputs = np.shape(rate_sum)[0]
+        return _scaling(mean, m2 / count, rate_square / (count * n_outputs), rate_sum / count)
+
+    def head(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        parts, have = [], 0
+        for chunk in self.chunks:
+            inputs, rates = self._stable(chunk)
+            parts.append((inputs, rates))
+            have += len(inputs)
+            if have >= n:
+                break
+        inputs = np.concatenate([p[0] for p in parts])[:n]
+        return inputs, np.concatenate([p[1] for p in parts])[:n]
+
+    def batches(self, ensemble, generator: torch.Generator, batch_size: int) -> Iterator:
+        order = torch.randperm(len(self.chunks), generator=generator).tolist()
+        for k in order:
+            x, y = ensemble.scaled(*self._stable(self.chunks[k]))
+            permutation = torch.randperm(len(x), generator=generator).to(x.device)
+            for start in range(0, len(x), batch_size):
+                rows = permutation[start : start + batch_size]
+                yield x[rows], y[rows]
