@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import math
 import os
+import time
 import warnings
 from pathlib import Path
 
 import click
 import numpy as np
 
-from .._dataset import FixedPointDataset, generate_dataset
+from .._dataset import generate_dataset
 from .._io import atomic_path, load_array, load_network
 from .._model import FeedForwardApproximation, export_onnx
 from .._model_io import check_model_folder
+from .._store import open_dataset
 from .._training import ConvergenceWarning, train
 from ._common import device_option, handle_errors, progress_bar, quiet_option, resolve_device
 
@@ -32,7 +34,7 @@ def _check_output_folder(output: str) -> None:
         raise ValueError(f"--output folder {str(folder)!r} is not writable")
 
 
-def _counts_line(dataset: FixedPointDataset) -> str:
+def _counts_line(dataset) -> str:
     counts = dataset.counts()
     kept = counts["stable"]
     discarded = ", ".join(f"{name} {n}" for name, n in counts.items() if name != "stable")
@@ -49,19 +51,66 @@ def _counts_line(dataset: FixedPointDataset) -> str:
 @click.option("--high", default=1.0, show_default=True, help="Upper bound of the input cube.")
 @click.option("--max-time", default=500.0, show_default=True, help="Time limit, units of tau.")
 @click.option(
-    "-o", "--output", required=True, type=click.Path(dir_okay=False), help="Dataset .npz to write."
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(),
+    help="Dataset to write: .npz (in memory) or .zarr (chunked store, resumable).",
+)
+@click.option(
+    "--chunk-size", default=8192, show_default=True, help="Rows per chunk of work and storage."
+)
+@click.option("--workers", type=int, help="Solve on a local Dask cluster of this many workers.")
+@click.option("--scheduler", help="Solve on an existing Dask cluster, e.g. tcp://host:8786.")
+@click.option(
+    "--threads-per-worker", default=1, show_default=True, help="Torch threads per Dask worker."
 )
 @device_option
 @quiet_option
 @handle_errors
-def generate(network_path, n_samples, seed, low, high, max_time, output, device, quiet):
+def generate(
+    network_path,
+    n_samples,
+    seed,
+    low,
+    high,
+    max_time,
+    output,
+    chunk_size,
+    workers,
+    scheduler,
+    threads_per_worker,
+    device,
+    quiet,
+):
     """Sample inputs uniformly from (LOW, HIGH)^N and solve NETWORK.npz for each.
 
-    Writes a dataset .npz: inputs, rates and state (NaN where no stable fixed point),
-    status codes, solver steps and JSON metadata.
+    Writes inputs, rates and state (NaN where no stable fixed point), status codes, solver
+    steps and metadata, either as one .npz or as a chunked .zarr store. A .zarr store is
+    written chunk by chunk (on Dask workers with --workers or --scheduler) and an
+    interrupted run resumes with the same command; the result is the same bits however
+    the work is split.
     """
     network = load_network(network_path)
+    if output.rstrip("/").endswith(".zarr"):
+        return _generate_store(
+            network,
+            output,
+            n_samples=n_samples,
+            seed=seed,
+            low=low,
+            high=high,
+            max_time=max_time,
+            chunk_size=chunk_size,
+            workers=workers,
+            scheduler=scheduler,
+            threads_per_worker=threads_per_worker,
+            device=device,
+            quiet=quiet,
+        )
     _check_suffix(output, ".npz")
+    if workers is not None or scheduler is not None:
+        raise ValueError(f"--workers and --scheduler need a .zarr --output, got {output!r}")
     _check_output_folder(output)
     device = resolve_device(device)
     with progress_bar(n_samples, "solving", not quiet) as bar:
@@ -71,6 +120,7 @@ def generate(network_path, n_samples, seed, low, high, max_time, output, device,
             low=low,
             high=high,
             seed=seed,
+            chunk_size=chunk_size,
             max_time=max_time,
             device=device,
             progress=bar.update,
@@ -79,8 +129,32 @@ def generate(network_path, n_samples, seed, low, high, max_time, output, device,
     click.echo(f"{_counts_line(dataset)}. Wrote {output}")
 
 
+def _generate_store(network, output, *, device, quiet, **settings):
+    from .._distributed import generate_store
+
+    if resolve_device(device) != "cpu":
+        raise ValueError(f"--device must be cpu for a .zarr --output, got {device!r}")
+    started = time.perf_counter()
+    with progress_bar(settings["n_samples"], "solving", not quiet) as bar:
+        bar.unit = "fp"
+
+        def report(info: dict) -> None:
+            bar.update(info["rows"])
+            bar.set_postfix(chunks=f"{info['done']}/{info['n_chunks']}", refresh=False)
+
+        store = generate_store(network, output, progress=report, **settings)
+    elapsed = time.perf_counter() - started
+    counts = store.counts()
+    kept = counts["stable"]
+    discarded = ", ".join(f"{name} {n}" for name, n in counts.items() if name != "stable")
+    click.echo(
+        f"{len(store)} inputs in {store.n_chunks} chunks: kept {kept} stable, discarded "
+        f"{len(store) - kept} ({discarded}); {elapsed:.1f} s this run. Wrote {output}"
+    )
+
+
 @click.command(name="train")
-@click.argument("data_path", metavar="DATA.npz", type=click.Path(dir_okay=False))
+@click.argument("data_path", metavar="DATA", type=click.Path())
 @click.option(
     "-o", "--output", required=True, type=click.Path(file_okay=False), help="Model folder."
 )
@@ -101,17 +175,18 @@ def generate(network_path, n_samples, seed, low, high, max_time, output, device,
 def train_command(
     data_path, output, hidden, epochs, batch_size, learning_rate, restarts, seed, device, quiet
 ):
-    """Fit a feed-forward approximation to the stable fixed points in DATA.npz.
+    """Fit a feed-forward approximation to the stable fixed points in DATA (.npz or .zarr).
 
-    Holds out 10 % of the stable inputs for validation (early stopping, choice among
-    restarts) and writes model.safetensors + model.json into the folder OUTPUT.
+    Holds out 10 % of the stable inputs (of a .zarr store: of its chunks) for validation
+    (early stopping, choice among restarts) and writes model.safetensors + model.json into
+    the folder OUTPUT. A .zarr store is streamed chunk by chunk, never loaded whole.
     """
     _check_output_folder(output)
     check_model_folder(output)
-    dataset = FixedPointDataset.load(data_path)
+    dataset = open_dataset(data_path)
     click.echo(_counts_line(dataset))
-    n = dataset.inputs.shape[1]
-    model = FeedForwardApproximation(n, tuple(hidden) or None, dataset.rates.shape[1])
+    n = dataset.metadata.get("n_neurons") or dataset.inputs.shape[1]
+    model = FeedForwardApproximation(n, tuple(hidden) or None, n)
     device = resolve_device(device)
     with progress_bar(epochs, "training", not quiet) as bar:
         bar.unit = "epoch"
