@@ -14,7 +14,7 @@ def test_rows_do_not_depend_on_how_the_sequence_is_cut(kind, rng):
     sampler = SignalPlusNoise(16, kind, patterns=patterns)
     seed = int(rng.integers(1 << 30))
     full = draw_rows(sampler, SAMPLE_BLOCK + 50, seed=seed)
-    start = int(rng.integers(1, SAMPLE_BLOCK))
+    start = SAMPLE_BLOCK - int(rng.integers(1, 40))  # the slice crosses a block boundary
     part = draw_rows(sampler, 40, seed=seed, start=start)
     np.testing.assert_array_equal(part, full[start : start + 40])
     assert not np.array_equal(full, draw_rows(sampler, SAMPLE_BLOCK + 50, seed=seed + 1))

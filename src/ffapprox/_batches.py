@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from typing import NamedTuple
 
 import numpy as np
@@ -54,22 +54,42 @@ class InMemory:
 
 
 class Streamed:
-    """Stable rows of some chunks of a :class:`ZarrDataset`, read one chunk at a time.
+    """Stable rows of a :class:`ZarrDataset`, read one chunk at a time.
 
-    An epoch visits the chunks in a random order and each chunk's rows in a random order;
-    mini-batches do not cross chunks, so at most one chunk is in memory.
+    A ``validation_fraction`` of every chunk's rows (drawn with ``seed`` and the chunk
+    number) is held out; :meth:`validation` reads up to ``MAX_STREAMED_VALIDATION_ROWS`` of
+    the held-out stable rows. An epoch visits the chunks in a random order and each chunk's
+    training rows in a random order; mini-batches do not cross chunks, so at most one chunk
+    is in memory.
     """
 
-    def __init__(self, store, chunks: Sequence[int]) -> None:
-        self.store, self.chunks = store, list(chunks)
+    def __init__(self, store, validation_fraction: float = 0.0, seed: int = 0) -> None:
+        self.store, self.fraction, self.seed = store, validation_fraction, seed
+        self.chunks = list(range(store.n_chunks))
         self.n_rows = 0
         for chunk in self.chunks:
-            self.n_rows += int(np.count_nonzero(store.chunk_status(chunk) == Status.STABLE))
+            stable = store.chunk_status(chunk) == Status.STABLE
+            self.n_rows += int(np.count_nonzero(stable & ~self._held_out(chunk, len(stable))))
 
-    def _stable(self, chunk: int) -> tuple[np.ndarray, np.ndarray]:
+    def _held_out(self, chunk: int, n_rows: int) -> np.ndarray:
+        if self.fraction == 0:
+            return np.zeros(n_rows, dtype=bool)
+        return np.random.default_rng([self.seed, chunk]).random(n_rows) < self.fraction
+
+    def _stable(self, chunk: int, held_out: bool = False) -> tuple[np.ndarray, np.ndarray]:
         data = self.store.chunk(chunk)
-        keep = data.stable_mask
+        keep = data.stable_mask & (self._held_out(chunk, len(data)) == held_out)
         return data.inputs[keep], data.rates[keep]
+
+    def validation(self) -> tuple[np.ndarray, np.ndarray]:
+        parts, have = [], 0
+        for chunk in self.chunks:
+            if have >= MAX_STREAMED_VALIDATION_ROWS:
+                break
+            parts.append(self._stable(chunk, held_out=True))
+            have += len(parts[-1][0])
+        inputs = np.concatenate([p[0] for p in parts])[:MAX_STREAMED_VALIDATION_ROWS]
+        return inputs, np.concatenate([p[1] for p in parts])[:MAX_STREAMED_VALIDATION_ROWS]
 
     def scaling(self) -> Scaling:
         """One pass over the chunks (sums in float64; Chan's update for the variance)."""

@@ -180,9 +180,9 @@ class EvaluationConfig:
     noise_inputs: int = 1000  # clean signals per noise level
 
     def __post_init__(self) -> None:
-        if not all(math.isfinite(v) and v >= 0 for v in self.noise_levels):
+        if not all(math.isfinite(v) and v > 0 for v in self.noise_levels):
             raise ValueError(
-                f"evaluation.noise_levels must be finite numbers >= 0, got {self.noise_levels}"
+                f"evaluation.noise_levels must be finite numbers > 0, got {self.noise_levels}"
             )
         _positive_int("evaluation.noise_inputs", self.noise_inputs)
         if self.settle_predictor and min(self.settle_predictor) < 1:

@@ -274,7 +274,7 @@ def dataset_metadata(network, sampler, seed: int, n_samples: int, solver: dict) 
         "network_fingerprint": network.fingerprint(),
         "n_neurons": network.n_neurons,
         "form": network.form,
-        "seed": seed,
+        "seed": int(seed),
         "inputs": sampler.describe(),
         "n_samples": int(n_samples),
         "sample_block": SAMPLE_BLOCK,

@@ -11,6 +11,7 @@ marked done.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import os
 from collections.abc import Callable
@@ -24,6 +25,8 @@ from ._fixed_points import count_status
 from ._network import RecurrentNetwork
 from ._store import ZarrDataset, create_store, write_chunk
 
+# Chunks submitted ahead per worker thread (the rest wait in the driver as chunk numbers).
+IN_FLIGHT_PER_THREAD = 2
 # Metadata that must match for a store to be resumed (``created`` and version may differ).
 _RESUME_KEYS = ("network_fingerprint", "seed", "inputs", "n_samples", "solver", "chunk_size")
 
@@ -73,7 +76,7 @@ def _client(workers: int | None, scheduler: str | None, threads: int):
         return
     cluster = LocalCluster(
         n_workers=workers,
-        threads_per_worker=threads,
+        threads_per_worker=1,  # one chunk at a time per worker; torch gets the threads
         processes=True,
         dashboard_address=":0",
         silence_logs=logging.ERROR,
@@ -113,7 +116,8 @@ def generate_store(
         workers: solve on a new local Dask cluster of this many worker processes.
         scheduler: solve on an existing Dask cluster (``"tcp://host:port"``); its workers
             must see ``path`` at the same place (a shared file system).
-        threads_per_worker: torch threads of each worker (and Dask threads per worker).
+        threads_per_worker: torch threads of each worker's chunk (each local worker solves
+            one chunk at a time).
         progress: called after each chunk with ``{"chunk", "rows", "done", "n_chunks",
             "counts"}``.
 
@@ -183,10 +187,21 @@ def generate_store(
 
             # Ship the network and sampler to every worker once, not with every chunk.
             remote = client.scatter(replace(task, threads=threads_per_worker), broadcast=True)
-            futures = {client.submit(_solve_chunk, remote, k, pure=False): k for k in todo}
-            for future in as_completed(futures):
+            # A bounded number of chunks in flight keeps the driver's memory independent of
+            # the number of chunks; the workers never wait for work.
+            in_flight = IN_FLIGHT_PER_THREAD * max(1, sum(client.nthreads().values()))
+            pending = iter(todo)
+            futures = {}
+            for chunk in itertools.islice(pending, in_flight):
+                futures[client.submit(_solve_chunk, remote, chunk, pure=False)] = chunk
+            running = as_completed(list(futures))
+            for future in running:
                 report(futures.pop(future), future.result())
                 future.release()
+                for chunk in itertools.islice(pending, 1):
+                    new = client.submit(_solve_chunk, remote, chunk, pure=False)
+                    futures[new] = chunk
+                    running.add(new)
     return ZarrDataset(path)
 
 

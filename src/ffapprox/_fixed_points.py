@@ -114,8 +114,9 @@ def solve_fixed_points(
     Inputs are independent: the step size and check times depend only on the network, and
     settled inputs leave the batch. Inputs whose state exceeds ``1e6 (1 + |i - b| + |x0|)``
     are ``diverging``; inputs that keep switching active sets with a non-decaying amplitude
-    over three windows of 25 ``tau_max`` are ``oscillating``; the rest, if undecided at
-    ``max_time``, are ``unresolved``.
+    over three windows of 25 ``tau_max``, and go back and forth (the last window returns to
+    its first active set, or one neuron switches at least 3 times in it), are
+    ``oscillating``; the rest, if undecided at ``max_time``, are ``unresolved``.
 
     Arguments:
         network: the recurrent network.

@@ -8,12 +8,25 @@ the same bits.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
 SAMPLE_BLOCK = 4096
+
+
+def _check_count(n_neurons) -> int:
+    if isinstance(n_neurons, bool) or not isinstance(n_neurons, int | np.integer) or n_neurons < 1:
+        raise ValueError(f"n_neurons must be an integer >= 1, got {n_neurons!r}")
+    return int(n_neurons)
+
+
+def _check_number(name: str, value) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        raise ValueError(f"{name} must be a finite number, got {value!r}")
+    return float(value)
 
 
 def _check_range(name: str, value, *, minimum: float = -math.inf) -> tuple[float, float]:
@@ -35,6 +48,9 @@ class UniformInputs:
     high: float = 1.0
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "n_neurons", _check_count(self.n_neurons))
+        object.__setattr__(self, "low", _check_number("low", self.low))
+        object.__setattr__(self, "high", _check_number("high", self.high))
         if not (math.isfinite(self.low) and math.isfinite(self.high) and self.low < self.high):
             raise ValueError(
                 f"low and high must be finite with low < high, got {self.low}, {self.high}"
@@ -71,6 +87,8 @@ class SignalPlusNoise:
     patterns: np.ndarray | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "n_neurons", _check_count(self.n_neurons))
+        object.__setattr__(self, "width", _check_number("width", self.width))
         if self.kind not in ("bump", "pattern"):
             raise ValueError(f"kind must be 'bump' or 'pattern', got {self.kind!r}")
         object.__setattr__(self, "amplitude", _check_range("amplitude", self.amplitude))
@@ -116,6 +134,8 @@ class SignalPlusNoise:
             description["width"] = self.width
         else:
             description["n_patterns"] = len(self.patterns)
+            digest = hashlib.sha256(np.ascontiguousarray(self.patterns).tobytes()).hexdigest()
+            description["patterns_sha256"] = digest[:16]
         return description
 
 

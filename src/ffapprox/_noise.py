@@ -22,7 +22,10 @@ from ._network import RecurrentNetwork
 
 
 def snr_db(clean: np.ndarray, noisy: np.ndarray) -> float:
-    """``10 log10(sum clean^2 / sum (noisy - clean)^2)``; +inf when they are equal."""
+    """``10 log10(sum clean^2 / sum (noisy - clean)^2)``; +inf when they are equal, NaN
+    for no rows."""
+    if len(clean) == 0:
+        return float("nan")
     signal = float(np.sum(np.square(clean)))
     noise = float(np.sum(np.square(noisy - clean)))
     if noise == 0:
@@ -78,7 +81,7 @@ def noise_sweep(
     methods = ["recurrent", *predictors]
     result: dict[str, list] = {"noise": [], "input_snr_db": [], "n_used": []}
     for level, sigma in enumerate(noise_levels):
-        level_rng = np.random.default_rng([seed, level])
+        level_rng = np.random.default_rng([seed, 1 << 21, level])  # not a training block
         noisy = clean + amplitude * sigma * level_rng.standard_normal(clean.shape)
         solved = solve_fixed_points(network, noisy, max_time=max_time)
         ok = clean_ok & (solved.status.cpu().numpy() == Status.STABLE)
@@ -106,7 +109,8 @@ def noise_sweep(
             estimates = {"input": noisy[ok]} | {m: responses[m][1] for m in methods}
             for name, activity in estimates.items():
                 error = angle_error(decode_angle(activity), truth, n)
-                result.setdefault(f"{name}_position_error", []).append(float(error.mean()))
+                mean = float(error.mean()) if len(error) else float("nan")
+                result.setdefault(f"{name}_position_error", []).append(mean)
     return result
 
 

@@ -2,12 +2,13 @@
 
 Layout of ``NAME.zarr`` (a Zarr v3 directory; needs ``pip install ffapprox[distributed]``):
 
-- ``inputs``, ``rates``, ``state`` (S, N) float64, ``status`` (S,) int8, ``steps`` (S,) int64,
-  all chunked along the samples, ``chunk_size`` rows per chunk: the arrays of
-  :class:`FixedPointDataset`;
+- ``inputs``, ``rates``, ``state`` (S, N) float64, ``status`` (S,) int8 (-1 where not yet
+  written), ``steps`` (S,) int64, all chunked along the samples, ``chunk_size`` rows per
+  chunk: the arrays of :class:`FixedPointDataset`;
 - ``done`` (n_chunks,) uint8, one Zarr chunk per entry: 1 once every array of that chunk of
   samples has been written (each Zarr chunk file is written atomically, and ``done`` last,
-  so a killed writer never leaves a chunk marked complete when it is not);
+  so a killed writer never leaves a chunk marked complete when it is not; zarr >= 3.1.6
+  writes each chunk file to a temporary name and renames it);
 - the group attribute ``ffapprox``: the metadata of the ``.npz`` format plus ``chunk_size``.
 """
 
@@ -37,7 +38,20 @@ def _zarr():
 
 
 def create_store(path: str | os.PathLike, metadata: dict, chunk_size: int) -> None:
-    """Create an empty store for ``metadata["n_samples"]`` rows (``done`` all 0)."""
+    """Create an empty store for ``metadata["n_samples"]`` rows (``done`` all 0).
+
+    It is built beside ``path`` and renamed, so ``path`` is never a store without metadata.
+    """
+    path = Path(path)
+    work = Path(tempfile.mkdtemp(prefix=f".{path.name}.partial-", dir=path.parent))
+    try:
+        _create(work / "data.zarr", metadata, chunk_size)
+        os.replace(work / "data.zarr", path)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _create(path: Path, metadata: dict, chunk_size: int) -> None:
     zarr = _zarr()
     n_samples, n = int(metadata["n_samples"]), int(metadata["n_neurons"])
     group = zarr.open_group(str(path), mode="w-")
@@ -45,7 +59,9 @@ def create_store(path: str | os.PathLike, metadata: dict, chunk_size: int) -> No
         group.create_array(
             name, shape=(n_samples, n), chunks=(chunk_size, n), dtype="f8", fill_value=np.nan
         )
-    group.create_array("status", shape=(n_samples,), chunks=(chunk_size,), dtype="i1")
+    group.create_array(
+        "status", shape=(n_samples,), chunks=(chunk_size,), dtype="i1", fill_value=-1
+    )
     group.create_array("steps", shape=(n_samples,), chunks=(chunk_size,), dtype="i8")
     n_chunks = -(-n_samples // chunk_size)
     group.create_array("done", shape=(n_chunks,), chunks=(1,), dtype="u1", fill_value=0)
@@ -109,7 +125,18 @@ class ZarrDataset:
         return self._arrays["status"][self.chunk_rows(chunk)]
 
     def counts(self) -> dict[str, int]:
-        return count_status(self.status)
+        """Rows per status, over the chunks written so far."""
+        status = self.status
+        return count_status(status[status >= 0])
+
+    def require_complete(self) -> None:
+        """Raise a one-line ``ValueError`` unless every chunk is written."""
+        done = self.done
+        if not done.all():
+            raise ValueError(
+                f"dataset store {str(self.path)!r} is incomplete ({int((~done).sum())} of "
+                f"{self.n_chunks} chunks missing): rerun the generate command to finish it"
+            )
 
     def __len__(self) -> int:
         return self._arrays["status"].shape[0]
@@ -118,13 +145,11 @@ class ZarrDataset:
         return slice(chunk * self.chunk_size, min((chunk + 1) * self.chunk_size, len(self)))
 
     def rows(self, index: slice) -> FixedPointDataset:
-        """Rows ``index`` (a slice) read into memory."""
-        if not self.complete:
-            missing = int((~self.done).sum())
-            raise ValueError(
-                f"dataset store {str(self.path)!r} is incomplete ({missing} of "
-                f"{self.n_chunks} chunks missing): rerun the generate command to finish it"
-            )
+        """Rows ``index`` (a slice) read into memory; the chunks they touch must be done."""
+        if index.stop > index.start:
+            first, last = index.start // self.chunk_size, (index.stop - 1) // self.chunk_size
+            if not self._arrays["done"][first : last + 1].all():
+                self.require_complete()
         data = {name: self._arrays[name][index] for name in ARRAYS}
         return FixedPointDataset(**data, metadata=dict(self.metadata))
 
@@ -158,7 +183,7 @@ def save_store(dataset: FixedPointDataset, path: str | os.PathLike, chunk_size: 
         store = work / "data.zarr"
         metadata = dict(dataset.metadata, n_samples=len(dataset))
         metadata.setdefault("n_neurons", dataset.inputs.shape[1])
-        create_store(store, metadata, chunk_size)
+        _create(store, metadata, chunk_size)
         for chunk, start in enumerate(range(0, len(dataset), chunk_size)):
             rows = slice(start, start + chunk_size)
             write_chunk(store, chunk, {name: getattr(dataset, name)[rows] for name in ARRAYS})

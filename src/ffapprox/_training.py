@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from ._batches import MAX_STREAMED_VALIDATION_ROWS, InMemory, Streamed
+from ._batches import InMemory, Streamed
 from ._dataset import FixedPointDataset
 from ._dynamics import check_device
 from ._ensemble import _INIT_ROWS, Ensemble
@@ -98,32 +98,24 @@ def _in_memory(dataset, validation, validation_fraction: float, split_seed: int)
 
 
 def _streamed(store: ZarrDataset, validation, validation_fraction: float, split_seed: int):
-    """Training chunks streamed from ``store``; validation rows in memory.
+    """Training rows streamed from ``store``; validation rows in memory.
 
-    Without ``validation``, a ``validation_fraction`` of the chunks (at least one, drawn
-    with the split seed) is held out, and at most ``MAX_STREAMED_VALIDATION_ROWS`` of
-    their stable rows are read.
+    Without ``validation``, a ``validation_fraction`` of every chunk's rows is held out
+    (drawn with the split seed) and at most ``MAX_STREAMED_VALIDATION_ROWS`` of its stable
+    rows are read.
     """
-    if not store.complete:
-        store.rows(slice(0, 0))  # raises the one-line "incomplete" error
-    chunks = list(range(store.n_chunks))
+    store.require_complete()
     if validation is None:
         _check("validation_fraction", validation_fraction, integer=False, low=0.0, high=1.0)
-        n_val = max(1, round(validation_fraction * store.n_chunks))
-        if not 0 < validation_fraction < 1 or n_val >= store.n_chunks:
-            raise ValueError(
-                f"validation_fraction must leave training and validation chunks, got "
-                f"{validation_fraction} of {store.n_chunks} chunks in {str(store.path)!r}"
-            )
-        order = np.random.default_rng(split_seed).permutation(store.n_chunks)
-        chunks, held_out = sorted(order[n_val:].tolist()), sorted(order[:n_val].tolist())
-        held = Streamed(store, held_out).head(MAX_STREAMED_VALIDATION_ROWS)
-        if len(held[0]) == 0:
-            raise ValueError(f"validation chunks of {str(store.path)!r} have no stable inputs")
-        val_inputs, val_rates = held
+        if not 0 < validation_fraction < 1:
+            raise ValueError(f"validation_fraction must be in (0, 1), got {validation_fraction}")
+        source = Streamed(store, validation_fraction, split_seed)
+        val_inputs, val_rates = source.validation()
+        if len(val_inputs) == 0:
+            raise ValueError(f"no stable validation rows drawn from {str(store.path)!r}")
     else:
+        source = Streamed(store)
         val_inputs, val_rates = _stable_rows(validation, "validation")
-    source = Streamed(store, chunks)
     if source.n_rows == 0:
         raise ValueError(f"dataset {str(store.path)!r} has no stable inputs to train on")
     return source, val_inputs, val_rates
@@ -180,8 +172,8 @@ def train(
             (chunks in random order, rows shuffled within a chunk) and never loaded whole;
             rows with NaN rates (no stable fixed point) are dropped.
         validation: held-out data (in memory); default: ``validation_fraction`` of the
-            stable rows (of a store: of its chunks, at most 100,000 rows read), drawn with
-            ``seed``.
+            stable rows (of a store: of each chunk's rows, at most 100,000 of them read),
+            drawn with ``seed``.
         epochs: maximum passes over the training rows.
         batch_size, learning_rate: Adam mini-batch size and initial step size.
         restarts: independent initialisations; the lowest validation loss wins.
@@ -360,7 +352,7 @@ def train(
     if isinstance(dataset, FixedPointDataset | ZarrDataset):
         model.metadata["dataset"] = {
             k: dataset.metadata[k]
-            for k in ("network_fingerprint", "seed", "n_samples", "low", "high")
+            for k in ("network_fingerprint", "seed", "n_samples", "inputs")
             if k in dataset.metadata
         }
     if not converged:

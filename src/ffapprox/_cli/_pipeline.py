@@ -177,13 +177,15 @@ def train_command(
 ):
     """Fit a feed-forward approximation to the stable fixed points in DATA (.npz or .zarr).
 
-    Holds out 10 % of the stable inputs (of a .zarr store: of its chunks) for validation
+    Holds out 10 % of the stable inputs (of a .zarr store: of each chunk) for validation
     (early stopping, choice among restarts) and writes model.safetensors + model.json into
     the folder OUTPUT. A .zarr store is streamed chunk by chunk, never loaded whole.
     """
     _check_output_folder(output)
     check_model_folder(output)
     dataset = open_dataset(data_path)
+    if hasattr(dataset, "require_complete"):
+        dataset.require_complete()
     click.echo(_counts_line(dataset))
     n = dataset.metadata.get("n_neurons") or dataset.inputs.shape[1]
     model = FeedForwardApproximation(n, tuple(hidden) or None, n)
