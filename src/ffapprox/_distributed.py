@@ -188,20 +188,24 @@ def generate_store(
             # Ship the network and sampler to every worker once, not with every chunk.
             remote = client.scatter(replace(task, threads=threads_per_worker), broadcast=True)
             # A bounded number of chunks in flight keeps the driver's memory independent of
-            # the number of chunks; the workers never wait for work.
-            in_flight = IN_FLIGHT_PER_THREAD * max(1, sum(client.nthreads().values()))
+            # the number of chunks; topping up to the current thread count after every chunk
+            # keeps workers that join later busy too.
             pending = iter(todo)
             futures = {}
-            for chunk in itertools.islice(pending, in_flight):
-                futures[client.submit(_solve_chunk, remote, chunk, pure=False)] = chunk
-            running = as_completed(list(futures))
+            running = as_completed()
+
+            def top_up() -> None:
+                target = IN_FLIGHT_PER_THREAD * max(1, sum(client.nthreads().values()))
+                for chunk in itertools.islice(pending, max(0, target - len(futures))):
+                    future = client.submit(_solve_chunk, remote, chunk, pure=False)
+                    futures[future] = chunk
+                    running.add(future)
+
+            top_up()
             for future in running:
                 report(futures.pop(future), future.result())
                 future.release()
-                for chunk in itertools.islice(pending, 1):
-                    new = client.submit(_solve_chunk, remote, chunk, pure=False)
-                    futures[new] = chunk
-                    running.add(new)
+                top_up()
     return ZarrDataset(path)
 
 
