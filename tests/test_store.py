@@ -164,3 +164,33 @@ def test_cli_generate_store_and_errors(network, tmp_path):
         assert result.exit_code == 2, result.output
         assert message in result.output and len(result.output.strip().splitlines()) == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["g.zarr", "m", "net.npz"]
+
+
+def test_lost_worker_is_replaced_and_the_store_is_the_same(network, tmp_path):
+    from distributed import Client, LocalCluster
+
+    reference = generate_dataset(network, 480, chunk_size=40, max_time=60)
+    with (
+        LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=":0") as cluster,
+        Client(cluster) as client,
+    ):
+        victim = sorted(client.scheduler_info()["workers"])[0]
+        pid = client.run(os.getpid, workers=[victim])[victim]
+        killed = []
+
+        def kill_one_worker(info: dict) -> None:
+            if not killed:  # the nanny restarts it; its chunks in flight are redone
+                killed.append(info["chunk"])
+                os.kill(pid, signal.SIGKILL)
+
+        store = generate_store(
+            network,
+            tmp_path / "lost.zarr",
+            480,
+            chunk_size=40,
+            max_time=60,
+            scheduler=cluster.scheduler_address,
+            progress=kill_one_worker,
+        )
+    assert killed and store.complete
+    assert_same(store.load(), reference)
