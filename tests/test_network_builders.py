@@ -7,11 +7,10 @@ import pytest
 from conftest import ctln_three_cycle
 
 from ffapprox import Status, solve_fixed_points
-from ffapprox._builders import (
+from ffapprox._builders import ctln_network, random_dale_network
+from ffapprox._computing_networks import (
     amplifier_network,
     amplifier_patterns,
-    ctln_network,
-    random_dale_network,
     ring_angles,
     ring_network,
 )

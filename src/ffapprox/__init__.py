@@ -4,13 +4,13 @@ Muir, D. R. (2018). Feed-forward approximations to dynamic recurrent network arc
 Neural Computation 30(2):546-567. doi:10.1162/neco_a_01042
 """
 
-from ._builders import amplifier_network as amplifier_network
-from ._builders import amplifier_patterns as amplifier_patterns
 from ._builders import ctln_network as ctln_network
 from ._builders import partitioned_network as partitioned_network
 from ._builders import random_dale_network as random_dale_network
-from ._builders import ring_angles as ring_angles
-from ._builders import ring_network as ring_network
+from ._computing_networks import amplifier_network as amplifier_network
+from ._computing_networks import amplifier_patterns as amplifier_patterns
+from ._computing_networks import ring_angles as ring_angles
+from ._computing_networks import ring_network as ring_network
 from ._dataset import FixedPointDataset as FixedPointDataset
 from ._dataset import generate_dataset as generate_dataset
 from ._distributed import generate_store as generate_store

@@ -8,13 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ._builders import (
-    amplifier_network,
-    amplifier_patterns,
-    partition_labels,
-    partitioned_network,
-    ring_network,
-)
+from ._builders import partition_labels, partitioned_network
+from ._computing_networks import amplifier_network, amplifier_patterns, ring_network
 from ._config import DataConfig, NetworkConfig
 from ._inputs import SignalPlusNoise, UniformInputs
 from ._io import _umask, load_network
