@@ -9,6 +9,9 @@ import torch
 
 from ._network import RecurrentNetwork
 
+# simulate() takes steps this fraction of the solver's: a trajectory, not just its end.
+SIMULATE_STEP_FRACTION = 0.1
+
 
 class Dynamics:
     """The network's dynamics as tensors on one device and dtype.
@@ -170,8 +173,9 @@ def simulate(
 ) -> torch.Tensor:
     """Integrate the dynamics from ``x0`` (default rest) and sample the state at times ``t``.
 
-    Uses classical RK4 with a fixed step (default :func:`default_step_size`), shortened to
-    land exactly on each requested time.
+    Uses classical RK4 with a fixed step, shortened to land exactly on each requested time.
+    The default step is a tenth of :func:`default_step_size` (the solver's step, which is
+    chosen for stability, not accuracy: with it ``exp(-t)`` is off by 1 % at ``t = 1``).
 
     Arguments:
         network: the recurrent network.
@@ -186,8 +190,8 @@ def simulate(
         >>> import numpy as np
         >>> net = RecurrentNetwork(np.zeros((1, 1)))
         >>> x = simulate(net, [[1.0]], [0.0, 1.0])
-        >>> round(float(x[-1, 0, 0]), 6)  # 1 - exp(-1)
-        0.632121
+        >>> round(float(x[-1, 0, 0]), 5)  # 1 - exp(-1) = 0.6321206
+        0.63212
     """
     dyn = Dynamics(network, dtype, device)
     u = _as_batch(network, "inputs", inputs, dtype, device)
@@ -199,7 +203,7 @@ def simulate(
         raise ValueError(f"t must be a non-empty increasing sequence of times >= 0, got {t!r}")
     if step_size is not None and not (math.isfinite(step_size) and step_size > 0):
         raise ValueError(f"step_size must be a positive finite number, got {step_size}")
-    h_max = step_size or default_step_size(network)
+    h_max = step_size or SIMULATE_STEP_FRACTION * default_step_size(network)
     drive = (u - dyn.bias) * dyn.rate
     out = torch.empty((times.size, *u.shape), dtype=dtype, device=dyn.device)
     now = 0.0
