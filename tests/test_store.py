@@ -148,9 +148,12 @@ def test_cli_generate_store_and_errors(network, tmp_path):
     network.save(tmp_path / "net.npz")
     args = ["generate", str(tmp_path / "net.npz"), "-n", "200", "--max-time", "60", "--quiet"]
     out = str(tmp_path / "g.zarr")
-    result = CliRunner().invoke(main, [*args, "-o", out, "--chunk-size", "64"])
+    loud = [a for a in args if a != "--quiet"]
+    result = CliRunner().invoke(main, [*loud, "-o", out, "--chunk-size", "64"])
     assert result.exit_code == 0, result.output
     assert "200 inputs in 4 chunks: kept" in result.output
+    # No terminal here, so no bar: a progress line for the first and the last chunk.
+    assert "1/4 chunks, " in result.output and "4/4 chunks, 200 fixed points" in result.output
     result = CliRunner().invoke(main, ["train", out, "-o", str(tmp_path / "m"), "--epochs", "2"])
     assert result.exit_code == 0, result.output
     for extra, message in (

@@ -19,6 +19,9 @@ from .._store import open_dataset
 from .._training import ConvergenceWarning, train
 from ._common import device_option, handle_errors, progress_bar, quiet_option, resolve_device
 
+# Seconds between progress lines of a store generation when stderr is not a terminal.
+LOG_EVERY_S = 30.0
+
 
 def _check_suffix(output: str, suffix: str) -> None:
     if not output.endswith(suffix):
@@ -137,10 +140,23 @@ def _generate_store(network, output, *, device, quiet, **settings):
     started = time.perf_counter()
     with progress_bar(settings["n_samples"], "solving", not quiet) as bar:
         bar.unit = "fp"
+        # Without a terminal (a batch job) the bar is off: log a line now and then instead.
+        log = {"rows": 0, "last": -math.inf}
 
         def report(info: dict) -> None:
             bar.update(info["rows"])
             bar.set_postfix(chunks=f"{info['done']}/{info['n_chunks']}", refresh=False)
+            log["rows"] += info["rows"]
+            now = time.perf_counter()
+            final = info["done"] == info["n_chunks"]
+            if bar.disable and not quiet and (now - log["last"] >= LOG_EVERY_S or final):
+                log["last"] = now
+                rate = log["rows"] / max(now - started, 1e-9)
+                click.echo(
+                    f"[{time.strftime('%H:%M:%S')}] {info['done']}/{info['n_chunks']} chunks, "
+                    f"{log['rows']:,} fixed points this run ({rate:,.0f}/s)",
+                    err=True,
+                )
 
         store = generate_store(network, output, progress=report, **settings)
     elapsed = time.perf_counter() - started
