@@ -4,13 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._checks import check_integer as _check_count
 from ._network import RecurrentNetwork
-
-
-def _check_count(name: str, value: int, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
 
 
 def _check_weight(name: str, value: float, *, positive: bool = False) -> float:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from ._checks import check_integer
 from ._fixed_points import Status, count_status, solve_fixed_points
 from ._inputs import SAMPLE_BLOCK, SignalPlusNoise, UniformInputs, draw_rows
 from ._network import RecurrentNetwork
@@ -225,22 +226,15 @@ def generate_dataset(
 
 def check_sampling(network, n_samples, inputs, low, high, chunk_size, seed):
     """Validate the sampling arguments of :func:`generate_dataset`; return the sampler."""
-    if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)):
-        raise ValueError(f"n_samples must be an integer >= 1, got {n_samples!r}")
-    if n_samples < 1:
-        raise ValueError(f"n_samples must be an integer >= 1, got {n_samples!r}")
+    check_integer("n_samples", n_samples, 1)
     n = network.n_neurons
     sampler = inputs if inputs is not None else UniformInputs(n, low, high)
     if not isinstance(sampler, UniformInputs | SignalPlusNoise) or sampler.n_neurons != n:
         raise ValueError(
             f"inputs must be a UniformInputs or SignalPlusNoise for {n} neurons, got {inputs!r}"
         )
-    if isinstance(chunk_size, bool) or not isinstance(chunk_size, (int, np.integer)):
-        raise ValueError(f"chunk_size must be an integer >= 1, got {chunk_size!r}")
-    if chunk_size < 1:
-        raise ValueError(f"chunk_size must be an integer >= 1, got {chunk_size!r}")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    check_integer("chunk_size", chunk_size, 1)
+    check_integer("seed", seed, 0)
     return sampler
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import torch
 
+from ._checks import check_integer
 from ._dataset import check_sampling, dataset_metadata, solve_rows
 from ._fixed_points import count_status
 from ._network import RecurrentNetwork
@@ -130,11 +131,9 @@ def generate_store(
             (before anything is written).
     """
     sampler = check_sampling(network, n_samples, inputs, low, high, chunk_size, seed)
-    for name, value in (("workers", workers), ("threads_per_worker", threads_per_worker)):
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
-            raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
-        if value is not None and value < 1:
-            raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+    check_integer("threads_per_worker", threads_per_worker, 1)
+    if workers is not None:
+        check_integer("workers", workers, 1)
     if workers is not None and scheduler is not None:
         raise ValueError("give either --workers or --scheduler, not both")
     path = Path(path).absolute()

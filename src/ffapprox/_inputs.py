@@ -14,13 +14,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ._checks import check_integer
+
 SAMPLE_BLOCK = 4096
-
-
-def _check_count(n_neurons) -> int:
-    if isinstance(n_neurons, bool) or not isinstance(n_neurons, int | np.integer) or n_neurons < 1:
-        raise ValueError(f"n_neurons must be an integer >= 1, got {n_neurons!r}")
-    return int(n_neurons)
 
 
 def _check_number(name: str, value) -> float:
@@ -48,7 +44,7 @@ class UniformInputs:
     high: float = 1.0
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "n_neurons", _check_count(self.n_neurons))
+        object.__setattr__(self, "n_neurons", check_integer("n_neurons", self.n_neurons))
         object.__setattr__(self, "low", _check_number("low", self.low))
         object.__setattr__(self, "high", _check_number("high", self.high))
         if not (math.isfinite(self.low) and math.isfinite(self.high) and self.low < self.high):
@@ -87,7 +83,7 @@ class SignalPlusNoise:
     patterns: np.ndarray | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "n_neurons", _check_count(self.n_neurons))
+        object.__setattr__(self, "n_neurons", check_integer("n_neurons", self.n_neurons))
         object.__setattr__(self, "width", _check_number("width", self.width))
         if self.kind not in ("bump", "pattern"):
             raise ValueError(f"kind must be 'bump' or 'pattern', got {self.kind!r}")

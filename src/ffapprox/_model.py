@@ -8,14 +8,13 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
+from ._checks import check_integer
 from ._dynamics import check_device
 from ._model_io import export_onnx as export_onnx  # the model's file formats live there
 
 
 def _check_size(name: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
-    return int(value)
+    return check_integer(name, value, 1)
 
 
 class FeedForwardApproximation(torch.nn.Module):

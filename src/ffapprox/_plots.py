@@ -175,34 +175,33 @@ def capacity_figure(blocks: dict[str, dict]) -> Figure:
     return fig
 
 
+def _against_methods(ax, x, curves: dict, models: Sequence[str], quantity: str) -> None:
+    """``curves[f"{method}_{quantity}"]`` against ``x``: recurrent in black, models coloured."""
+    ax.plot(x, curves[f"recurrent_{quantity}"], "k-o", lw=2, ms=4, label="recurrent (exact)")
+    for k, name in enumerate(models):
+        colour = PARTITION_COLOURS[k % len(PARTITION_COLOURS)]
+        ax.plot(x, curves[f"{name}_{quantity}"], "--s", color=colour, ms=4, label=name)
+    ax.set_xlabel("input SNR (dB)")
+    ax.legend(fontsize=8, frameon=False)
+
+
 def noise_figure(sweep: dict, models: Sequence[str]) -> Figure:
     """Output against input SNR per method; for bumps also the decoded position error."""
     bump = "recurrent_position_error" in sweep
     fig = Figure(figsize=(11.0 if bump else 5.5, 4.2), layout="constrained")
     axes = fig.subplots(1, 2 if bump else 1, squeeze=False)[0]
     snr_in = np.array(sweep["input_snr_db"])
-    ax = axes[0]
-    ax.plot(snr_in, snr_in, color="0.6", ls=":", label="no change (input)")
-    ax.plot(snr_in, sweep["recurrent_snr_db"], "k-o", lw=2, ms=4, label="recurrent (exact)")
-    for k, name in enumerate(models):
-        colour = PARTITION_COLOURS[k % len(PARTITION_COLOURS)]
-        ax.plot(snr_in, sweep[f"{name}_snr_db"], "--s", color=colour, ms=4, label=name)
-    ax.set_xlabel("input SNR (dB)")
-    ax.set_ylabel("output SNR (dB)")
-    ax.set_title("Noise rejection: above the dotted line = cleaner output")
-    ax.legend(fontsize=8, frameon=False)
+    axes[0].plot(snr_in, snr_in, color="0.6", ls=":", label="no change (input)")
+    _against_methods(axes[0], snr_in, sweep, models, "snr_db")
+    axes[0].set_ylabel("output SNR (dB)")
+    axes[0].set_title("Noise rejection: above the dotted line = cleaner output")
     if bump:
         ax = axes[1]
         ax.plot(snr_in, sweep["input_position_error"], ":o", color="0.5", ms=4, label="input")
-        ax.plot(snr_in, sweep["recurrent_position_error"], "k-o", lw=2, ms=4, label="recurrent")
-        for k, name in enumerate(models):
-            colour = PARTITION_COLOURS[k % len(PARTITION_COLOURS)]
-            ax.plot(snr_in, sweep[f"{name}_position_error"], "--s", color=colour, ms=4, label=name)
+        _against_methods(ax, snr_in, sweep, models, "position_error")
         ax.set_yscale("log")
-        ax.set_xlabel("input SNR (dB)")
         ax.set_ylabel("decoded position error (neuron spacings, mean)")
         ax.set_title("Bump position decoded by population vector")
-        ax.legend(fontsize=8, frameon=False)
     return fig
 
 
