@@ -66,6 +66,7 @@ class Streamed:
     def __init__(self, store, validation_fraction: float = 0.0, seed: int = 0) -> None:
         self.store, self.fraction, self.seed = store, validation_fraction, seed
         self.chunks = list(range(store.n_chunks))
+        self._scanned = None
         self.n_rows = 0
         for chunk in self.chunks:
             stable = store.chunk_status(chunk) == Status.STABLE
@@ -76,26 +77,35 @@ class Streamed:
             return np.zeros(n_rows, dtype=bool)
         return np.random.default_rng([self.seed, chunk]).random(n_rows) < self.fraction
 
-    def _stable(self, chunk: int, held_out: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    def _split(self, chunk: int) -> tuple[tuple, tuple]:
+        """Stable ``(inputs, rates)`` of one chunk: its training rows and held-out rows."""
         data = self.store.chunk(chunk)
-        keep = data.stable_mask & (self._held_out(chunk, len(data)) == held_out)
-        return data.inputs[keep], data.rates[keep]
+        held_out = self._held_out(chunk, len(data))
+        train, held = data.stable_mask & ~held_out, data.stable_mask & held_out
+        return (data.inputs[train], data.rates[train]), (data.inputs[held], data.rates[held])
+
+    def _stable(self, chunk: int) -> tuple[np.ndarray, np.ndarray]:
+        return self._split(chunk)[0]
 
     def validation(self) -> tuple[np.ndarray, np.ndarray]:
-        parts, have = [], 0
-        for chunk in self.chunks:
-            if have >= MAX_STREAMED_VALIDATION_ROWS:
-                break
-            parts.append(self._stable(chunk, held_out=True))
-            have += len(parts[-1][0])
-        inputs = np.concatenate([p[0] for p in parts])[:MAX_STREAMED_VALIDATION_ROWS]
-        return inputs, np.concatenate([p[1] for p in parts])[:MAX_STREAMED_VALIDATION_ROWS]
+        """Held-out rows, read in the same pass as :meth:`scaling`."""
+        return self._scan()[1]
 
     def scaling(self) -> Scaling:
-        """One pass over the chunks (sums in float64; Chan's update for the variance)."""
+        return self._scan()[0]
+
+    def _scan(self) -> tuple[Scaling | None, tuple[np.ndarray, np.ndarray]]:
+        """One pass over the chunks: scaling of the training rows (sums in float64, Chan's
+        update for the variance) and up to ``MAX_STREAMED_VALIDATION_ROWS`` held-out rows."""
+        if self._scanned is not None:
+            return self._scanned
         count, mean, m2, rate_sum, rate_square = 0, 0.0, 0.0, 0.0, 0.0
+        held, have = [], 0
         for chunk in self.chunks:
-            inputs, rates = self._stable(chunk)
+            (inputs, rates), held_out = self._split(chunk)
+            if have < MAX_STREAMED_VALIDATION_ROWS and len(held_out[0]):
+                held.append(held_out)
+                have += len(held_out[0])
             if len(inputs) == 0:
                 continue
             n, chunk_mean = len(inputs), inputs.mean(0)
@@ -106,8 +116,17 @@ class Streamed:
             count = total
             rate_sum = rate_sum + rates.sum(0)
             rate_square += float((rates**2).sum())
-        n_outputs = np.shape(rate_sum)[0]
-        return _scaling(mean, m2 / count, rate_square / (count * n_outputs), rate_sum / count)
+        scaling = None
+        if count:
+            square_mean = rate_square / (count * np.shape(rate_sum)[0])
+            scaling = _scaling(mean, m2 / count, square_mean, rate_sum / count)
+        width, cap = self.store.metadata["n_neurons"], MAX_STREAMED_VALIDATION_ROWS
+        validation = tuple(
+            np.concatenate([p[k] for p in held])[:cap] if held else np.empty((0, width))
+            for k in (0, 1)
+        )
+        self._scanned = (scaling, validation)
+        return self._scanned
 
     def head(self, n: int) -> tuple[np.ndarray, np.ndarray]:
         parts, have = [], 0
