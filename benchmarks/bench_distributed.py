@@ -33,9 +33,8 @@ import torch
 from distributed import LocalCluster
 
 from ffapprox import generate_dataset, random_dale_network
-from ffapprox._distributed import generate_store
-from ffapprox._evaluation import machine_info
-from ffapprox._store import ARRAYS, ZarrDataset
+from ffapprox.common import machine_info
+from ffapprox.data import ARRAYS, ZarrDataset, generate_store
 
 MAX_TIME = 200.0
 

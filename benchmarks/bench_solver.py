@@ -26,8 +26,8 @@ import numpy as np
 import torch
 
 from ffapprox import RecurrentNetwork, Status, solve_fixed_points
-from ffapprox._builders import partitioned_network
-from ffapprox._peers import solve_ivp_steady_state
+from ffapprox.bench._peers import solve_ivp_steady_state
+from ffapprox.networks import partitioned_network
 
 MAX_TIME = 500.0
 # scipy's steady-state event: max |dx/dt| below this. RK45 at rtol 1e-8 leaves |dx/dt| at a

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from ffapprox import RecurrentNetwork, solve_fixed_points
-from ffapprox._builders import partitioned_network
+from ffapprox.networks import partitioned_network
 
 # Batch sizes for the throughput part; override with arguments, e.g. `gpu_check.py 1e7 3e7`.
 BATCHES = [int(float(a)) for a in sys.argv[1:]] or [10**5, 10**6, 10**7]

@@ -11,8 +11,8 @@ import torch
 from click.testing import CliRunner
 
 from ffapprox import RecurrentNetwork, solve_fixed_points
-from ffapprox._cli import main
-from ffapprox._peers import anderson, fixed_point_map, relative_residual
+from ffapprox.bench._peers import anderson, fixed_point_map, relative_residual
+from ffapprox.cli import main
 
 # The exact solver's answer solves its linear system to rounding error.
 EXACT_RESIDUAL = 1e-10

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from ffapprox import STATUS_NAMES, Status, solve_fixed_points, vector_field
-from ffapprox._builders import partition_labels, partitioned_network
-from ffapprox._evaluation import mixture_sweep, winners
+from ffapprox.experiments import mixture_sweep, winners
+from ffapprox.networks import partition_labels, partitioned_network
 
 LINEAR_FIT_TOL = 1e-9  # exact fixed points: the winner's rate is affine to round-off
 RESIDUAL_TOL = 1e-10

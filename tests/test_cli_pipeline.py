@@ -10,8 +10,8 @@ from click.testing import CliRunner
 from conftest import ctln_three_cycle
 
 from ffapprox import STATUS_NAMES, FeedForwardApproximation, FixedPointDataset
-from ffapprox._builders import partitioned_network
-from ffapprox._cli import main
+from ffapprox.cli import main
+from ffapprox.networks import partitioned_network
 
 ONNX_TOLERANCE = 1e-5  # float32 graph in two runtimes
 
@@ -86,7 +86,7 @@ def test_bad_generate_arguments(tmp_path):
         invoke("generate", tmp_path / "net.npz", "-n", 0, "-o", tmp_path / "d.npz"), "n_samples"
     )
     result = invoke("generate", tmp_path / "net.npz", "--low", 1, "-o", tmp_path / "d.npz")
-    assert_bad_input(result, "low and high")
+    assert_bad_input(result, "low must be < high")
     assert_bad_input(
         invoke("generate", tmp_path / "missing.npz", "-o", tmp_path / "d.npz"), "exist"
     )
@@ -152,13 +152,14 @@ def test_train_rejects_non_finite_data(trained, tmp_path):
 
 
 def test_unusable_output_folder_is_refused_before_any_work(trained, tmp_path, monkeypatch):
-    import ffapprox._cli._pipeline as pipeline
+    import ffapprox.cli._generate as generate_command
+    import ffapprox.cli._train as train_command
 
     def no_work(*args, **kwargs):
         raise AssertionError("the work started before the output was checked")
 
-    monkeypatch.setattr(pipeline, "generate_dataset", no_work)
-    monkeypatch.setattr(pipeline, "train", no_work)
+    monkeypatch.setattr(generate_command, "generate_dataset", no_work)
+    monkeypatch.setattr(train_command, "train", no_work)
     missing = tmp_path / "missing"
     result = invoke("generate", trained / "net.npz", "-o", missing / "d.npz")
     assert_bad_input(result, "--output")
@@ -175,3 +176,21 @@ def test_unusable_output_folder_is_refused_before_any_work(trained, tmp_path, mo
     assert "not writable" in result.stderr
     assert_bad_input(invoke("train", trained / "data.npz", "-o", tmp_path / "m"), "not writable")
     assert files(tmp_path) == ["notes"]
+
+
+def test_train_shows_every_warning(trained, tmp_path, monkeypatch):
+    import warnings
+
+    import ffapprox.cli._train as train_command
+
+    original = train_command.train
+
+    def noisy_train(*args, **kwargs):
+        warnings.warn("something a user should see", RuntimeWarning, stacklevel=1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(train_command, "train", noisy_train)
+    result = invoke("train", trained / "data.npz", "-o", tmp_path / "m", "--epochs", 2)
+    assert result.exit_code == 0, result.output
+    assert "Warning (RuntimeWarning): something a user should see" in result.stderr
+    assert "Warning (ConvergenceWarning)" in result.stderr  # two epochs do not converge

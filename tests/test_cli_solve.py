@@ -9,8 +9,8 @@ from click.testing import CliRunner
 from conftest import ctln_three_cycle
 
 from ffapprox import RecurrentNetwork, Status, solve_fixed_points
-from ffapprox._builders import partitioned_network
-from ffapprox._cli import main
+from ffapprox.cli import main
+from ffapprox.networks import partitioned_network
 
 RESULT_KEYS = {
     "state",
@@ -127,7 +127,7 @@ def _text(path) -> None:
         (lambda p: np.save(p, np.array([[1.0, np.inf, 0.0]])), "inputs must be finite"),
         (lambda p: np.save(p, np.ones((2, 4))), "inputs must have shape"),
         (lambda p: np.save(p, np.ones((2, 3, 1))), "inputs must have shape"),
-        (lambda p: np.save(p, np.array(["a", "b", "c"])), "numeric"),
+        (lambda p: np.save(p, np.array(["a", "b", "c"])), "integer or real"),
         (lambda p: np.save(p, np.array([[1, None, 2]], dtype=object)), "not a readable"),
         (_corrupt, "not a readable"),
         (_text, "not a readable"),

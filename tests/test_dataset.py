@@ -7,8 +7,8 @@ import pytest
 from conftest import ctln_three_cycle
 
 from ffapprox import STATUS_NAMES, FixedPointDataset, Status, generate_dataset
-from ffapprox._builders import partitioned_network
-from ffapprox._dataset import SAMPLE_BLOCK, sample_inputs
+from ffapprox.data import SAMPLE_BLOCK, sample_inputs
+from ffapprox.networks import partitioned_network
 
 ARRAYS = ("inputs", "rates", "state", "status", "steps")
 
@@ -141,9 +141,9 @@ def test_load_rejects_bad_files(dataset, tmp_path):
     [
         ({"n_samples": 0}, "n_samples"),
         ({"n_samples": 2.5}, "n_samples"),
-        ({"low": 1.0, "high": 1.0}, "low and high"),
-        ({"low": float("nan")}, "low and high"),
-        ({"high": float("inf")}, "low and high"),
+        ({"low": 1.0, "high": 1.0}, "low must be < high"),
+        ({"low": float("nan")}, "low must be a finite"),
+        ({"high": float("inf")}, "high must be a finite"),
         ({"chunk_size": 0}, "chunk_size"),
         ({"seed": -1}, "seed"),
     ],

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ffapprox._evaluation import competition_metrics, error_metrics, winners
+from ffapprox.experiments import competition_metrics, error_metrics, winners
 
 PARTS = [[0, 1], [2, 3]]
 
@@ -10,8 +10,8 @@ PARTS = [[0, 1], [2, 3]]
 def test_error_metrics_closed_form():
     target = np.array([[3.0, 4.0]])
     m = error_metrics(target + np.array([[1.0, -1.0]]), target)
-    assert np.isclose(m["rmse"], 1.0)
-    assert np.isclose(m["relative_rmse"], 1.0 / np.sqrt(12.5))
+    assert np.isclose(m.rmse, 1.0)
+    assert np.isclose(m.relative_rmse, 1.0 / np.sqrt(12.5))
 
 
 def test_winners_and_agreement():
@@ -20,17 +20,17 @@ def test_winners_and_agreement():
     inputs = np.array([[0.5, 0.5, 0.0, 0.0, 0], [0, 0, 0.9, 0.0, 0], [0, 0, 0, 0, 0.0]])
     approx = np.array([[1, 1, 0, 0, 0], [1, 1, 0, 0, 0], [0, 0, 0, 0, 0.0]])
     m = competition_metrics(inputs, rates, approx, PARTS, boundary_band=0.95)
-    assert m["fraction_with_winner"] == 2 / 3
-    assert m["winner_agreement"] == 0.5
-    assert m["silent_agreement"] == 1.0
-    assert m["ideal_rule_agreement_recurrent"] == 1.0
-    assert m["ideal_rule_agreement_approximation"] == 0.5
-    assert m["n_near_boundary"] == 1  # only row 1 has |iota_A - iota_B| = 0.9 < 0.95
+    assert m.fraction_with_winner == 2 / 3
+    assert m.winner_agreement == 0.5
+    assert m.silent_agreement == 1.0
+    assert m.ideal_rule_agreement_recurrent == 1.0
+    assert m.ideal_rule_agreement_approximation == 0.5
+    assert m.n_near_boundary == 1  # only row 1 has |iota_A - iota_B| = 0.9 < 0.95
 
 
 def test_time_average_of_a_settled_input_is_its_fixed_point():
     from ffapprox import partitioned_network, solve_fixed_points
-    from ffapprox._evaluation import time_averaged_rates
+    from ffapprox.experiments import time_averaged_rates
 
     net = partitioned_network()
     inputs = np.array([[0.8, 0.7, 0.2, 0.1, 0.0], [0.1, 0.2, 0.9, 0.6, 0.0]])

@@ -9,8 +9,8 @@ from conftest import FORMS, contraction_network, ctln_three_cycle, integrate_ref
 
 import ffapprox
 from ffapprox import RecurrentNetwork, Status, solve_fixed_points
-from ffapprox._builders import partitioned_network
-from ffapprox._inputs import SignalPlusNoise, draw_rows
+from ffapprox.data import SignalPlusNoise, draw_rows
+from ffapprox.networks import partitioned_network
 
 # The solver returns the exact solution of a linear system: rounding only.
 EXACT_TOL = 1e-12
@@ -349,7 +349,7 @@ def test_short_max_time_is_unresolved(network, inputs):
     assert result.status.tolist() == [Status.UNRESOLVED]
     assert torch.isnan(result.state).all()
     assert result.steps.tolist() == [
-        int(np.ceil(5.0 / ffapprox._dynamics.default_step_size(network)))
+        int(np.ceil(5.0 / ffapprox.dynamics.default_step_size(network)))
     ]
 
 

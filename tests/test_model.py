@@ -206,3 +206,33 @@ def test_onnx_matches_torch(tmp_path, hidden):
         x = inputs(n).astype(np.float32)
         (out,) = session.run(["rates"], {"inputs": x})
         np.testing.assert_allclose(out, model.predict(x), rtol=0, atol=ONNX_TOLERANCE)
+
+
+def test_a_model_folder_written_before_families_still_loads(tmp_path):
+    # model.json as ffapprox 0.1.0 wrote it: no "family", an "activation" note.
+    from safetensors.torch import save_file
+
+    import ffapprox
+
+    model = make_model()
+    folder = tmp_path / "old"
+    folder.mkdir()
+    save_file(
+        {k: v.contiguous() for k, v in model.state_dict().items()}, folder / "model.safetensors"
+    )
+    old = {
+        "format": "ffapprox.FeedForwardApproximation",
+        "format_version": 1,
+        "n_inputs": model.n_inputs,
+        "hidden": list(model.hidden),
+        "n_outputs": model.n_outputs,
+        "activation": "relu on every layer, output included; Linear bias = -threshold",
+        "dtype": "float32",
+        "ffapprox_version": "0.1.0",
+        "metadata": {"training": {"epochs": 3}},
+    }
+    (folder / "model.json").write_text(json.dumps(old))
+    x = np.random.default_rng(0).uniform(-1, 1, (7, model.n_inputs))
+    for loaded in (FeedForwardApproximation.load(folder), ffapprox.load_model(folder)):
+        np.testing.assert_array_equal(loaded.predict(x), model.predict(x))
+        assert loaded.metadata == {"training": {"epochs": 3}}

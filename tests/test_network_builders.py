@@ -7,10 +7,11 @@ import pytest
 from conftest import ctln_three_cycle
 
 from ffapprox import Status, solve_fixed_points
-from ffapprox._builders import ctln_network, random_dale_network
-from ffapprox._computing_networks import (
+from ffapprox.networks import (
     amplifier_network,
     amplifier_patterns,
+    ctln_network,
+    random_dale_network,
     ring_angles,
     ring_network,
 )

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from ffapprox import RecurrentNetwork, amplifier_patterns
-from ffapprox._inputs import SAMPLE_BLOCK, SignalPlusNoise, UniformInputs, draw_rows
-from ffapprox._noise import angle_error, decode_angle, noise_summary, noise_sweep, snr_db
+from ffapprox.data import SAMPLE_BLOCK, SignalPlusNoise, UniformInputs, draw_rows
+from ffapprox.experiments import angle_error, decode_angle, noise_summary, noise_sweep, snr_db
 
 
 @pytest.mark.parametrize("kind", ["bump", "pattern"])
@@ -75,21 +75,23 @@ def test_sweep_of_an_uncoupled_network_equals_rectification(rng):
         n_inputs=50,
         seed=int(rng.integers(1 << 30)),
     )
-    np.testing.assert_allclose(sweep["relu_snr_db"], sweep["recurrent_snr_db"], atol=1e-9)
-    np.testing.assert_allclose(sweep["relu_position_error"], sweep["recurrent_position_error"])
+    np.testing.assert_allclose(sweep.snr_db["relu"], sweep.snr_db["recurrent"], atol=1e-9)
+    np.testing.assert_allclose(sweep.position_error["relu"], sweep.position_error["recurrent"])
+    flat = sweep.to_json()  # the keys of metrics.json
+    np.testing.assert_allclose(flat["relu_snr_db"], flat["recurrent_snr_db"], atol=1e-9)
     summary = noise_summary(sweep, "relu")
-    assert summary["snr_gap_db"] < 1e-9 and summary["position_error_gap"] < 1e-9
-    assert sweep["n_used"] == [50] * 3
-    example = sweep["example"]
-    np.testing.assert_allclose(example["recurrent"], np.maximum(example["input"], 0))
+    assert summary.snr_gap_db < 1e-9 and summary.position_error_gap < 1e-9
+    assert sweep.n_used == [50] * 3
+    example = sweep.example
+    np.testing.assert_allclose(example.responses["recurrent"], np.maximum(example.input, 0))
 
 
 @pytest.mark.parametrize(
     "kwargs, message",
     [
         ({"kind": "wave"}, "kind must be"),
-        ({"noise": (-0.1, 1.0)}, "noise must be"),
-        ({"amplitude": (2.0, 1.0)}, "amplitude must be"),
+        ({"noise": (-0.1, 1.0)}, r"noise\[0\] must be a finite number >= 0"),
+        ({"amplitude": (2.0, 1.0)}, r"amplitude\[1\] must be a finite number >= 2"),
         ({"width": 0.0}, "width must be"),
         ({"kind": "pattern"}, "patterns must have shape"),
     ],
@@ -100,5 +102,5 @@ def test_bad_sampler_arguments_are_named(kwargs, message):
 
 
 def test_uniform_sampler_checks_bounds():
-    with pytest.raises(ValueError, match="low and high"):
+    with pytest.raises(ValueError, match="low must be < high"):
         UniformInputs(3, 1.0, -1.0)

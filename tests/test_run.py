@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from ffapprox._cli import main
-from ffapprox._config import config_from_dict, load_config
-from ffapprox._training import ConvergenceWarning
+from ffapprox import ConvergenceWarning
+from ffapprox.cli import main
+from ffapprox.experiments import config_from_dict, load_config
 
 TINY = """
 name = "tiny"
@@ -288,7 +288,10 @@ def test_noise_experiments(tmp_path, builder, params, inputs):
     [
         ("n_neurons = 16", "network.params: n_neurons"),
         ("{ n_neurons = 16 }", "unknown network.params key 'radius'"),
-        ('inputs = "bumps"', 'data.inputs = "patterns" needs network.builder = "amplifier"'),
+        (
+            'inputs = "bumps"',
+            'data.inputs = "patterns" needs a network.builder with stored patterns',
+        ),
         ('builder = "ring"', 'network.w_E applies to builder = "partitioned"'),
     ],
 )
@@ -311,3 +314,83 @@ def test_bad_network_params_are_named(tmp_path, replace, message):
     assert result.exit_code == 2, result.output
     assert message in result.output and len(result.output.strip().splitlines()) == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.toml"]
+
+
+def test_sweep_with_a_size_too_unstable_to_fit(tmp_path):
+    # gain 8 and a short time limit: the larger size has only a handful of stable inputs.
+    sweep = (
+        'name = "unstable"\n[sweep]\nsizes = [5, 24]\nsamples = [300, 50]\ngain = 8.0\n'
+        '[data]\nmax_time = 20.0\n[[models]]\nname = "mlp"\nhidden = [8]\nepochs = 3\n'
+    )
+    _, result = _run_config(tmp_path, sweep, "unstable")
+    metrics = json.loads((tmp_path / "out" / "metrics.json").read_text())
+    small, large = metrics["models"]["N=5"], metrics["models"]["N=24"]
+    assert "relative_rmse" in small and "relative_rmse" not in large
+    assert "too few to fit" in large["skipped"]
+    # The summary has one row per size; the unfitted size says so instead of a figure.
+    lines = result.output.splitlines()
+    row = next(line for line in lines if line.split()[:1] == ["24"])
+    assert "not fitted" in row
+    assert f"{small['relative_rmse']:.2%}" in next(
+        line for line in lines if line.split()[:1] == ["5"]
+    )
+    assert any(line.startswith("N = 24: ") and "too few" in line for line in lines)
+    # The report's headline is the total over all sizes, not the first size's share.
+    counts = metrics["dataset"]["counts"]
+    stable_share = counts["stable"] / sum(counts.values())
+    assert stable_share != pytest.approx(small["status_fractions"]["stable"])
+    report = (tmp_path / "out" / "report.html").read_text()
+    assert f"stable (all sizes)<b>{stable_share:.1%}</b>" in report
+    assert f"inputs solved (all sizes)<b>{sum(counts.values()):,}</b>" in report
+    assert "approximations fitted<b>1 of 2</b>" in report
+
+
+def test_summary_and_report_show_the_metrics(tiny_run):
+    out, output = tiny_run
+    metrics = json.loads((out / "metrics.json").read_text())
+    page = (out / "report.html").read_text()
+    counts = metrics["dataset"]["counts"]
+    assert f"stable<b>{counts['stable'] / sum(counts.values()):.1%}</b>" in page
+    for name, block in metrics["models"].items():
+        row = next(line for line in output.splitlines() if line.split()[:1] == [name])
+        assert f"{block['relative_rmse']:.2%}" in row
+        assert f"{block['winner_agreement']:.2%}" in row
+        assert f"<td>{block['relative_rmse']:.2%}</td>" in page
+    assert f"{counts['stable']:,} of 1,500 inputs stable" in output
+
+
+def test_run_folder_config_reruns_a_saved_network(tmp_path):
+    # builder = "file": the run folder keeps the network and a config pointing at it.
+    from ffapprox import partitioned_network
+
+    partitioned_network(w_E=2.0).save(tmp_path / "mine.npz")
+    text = TINY.replace('name = "tiny"', 'name = "mine"') + (
+        '[network]\nbuilder = "file"\npath = "mine.npz"\npartitions = [[0, 1], [2, 3]]\n'
+    )
+    text = text.replace("n_samples = 1500", "n_samples = 300")
+    _run_config(tmp_path, text, "mine")
+    saved = tomllib.loads((tmp_path / "out" / "config.toml").read_text())
+    assert saved["network"] == {
+        "builder": "file", "params": {}, "path": "network.npz", "partitions": [[0, 1], [2, 3]]
+    }  # fmt: skip
+    (tmp_path / "mine.npz").unlink()  # the rerun must not need the original file
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        result = CliRunner().invoke(
+            main,
+            ["run", "--config", str(tmp_path / "out" / "config.toml"), "--out",
+             str(tmp_path / "again"), "--quiet"],
+        )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    first = json.loads((tmp_path / "out" / "metrics.json").read_text())
+    again = json.loads((tmp_path / "again" / "metrics.json").read_text())
+    assert again["network"] == first["network"]
+    assert again["dataset"] == first["dataset"]
+
+
+def test_legacy_flat_network_keys_still_load():
+    # Configs written before network.params: the partitioned builder's keys in [network].
+    legacy = config_from_dict({"network": {"builder": "partitioned", "w_E": 2.0, "tau_I": 0.4}})
+    assert legacy.network.params == {"w_E": 2.0, "tau_I": 0.4}
+    with pytest.raises(ValueError, match="inside network.params, not beside it"):
+        config_from_dict({"network": {"w_E": 2.0, "params": {"w_I": 3.0}}})

@@ -16,12 +16,17 @@ from click.testing import CliRunner
 pytest.importorskip("zarr")
 pytest.importorskip("distributed")
 
-from ffapprox import FeedForwardApproximation, generate_dataset, random_dale_network, train
-from ffapprox._builders import partitioned_network
-from ffapprox._cli import main
-from ffapprox._distributed import generate_store
-from ffapprox._store import ARRAYS, ZarrDataset, open_dataset
-from ffapprox._training import ConvergenceWarning
+from ffapprox import (
+    ConvergenceWarning,
+    FeedForwardApproximation,
+    generate_dataset,
+    generate_store,
+    random_dale_network,
+    train,
+)
+from ffapprox.cli import main
+from ffapprox.data import ARRAYS, ZarrDataset, open_dataset
+from ffapprox.networks import partitioned_network
 
 
 def assert_same(a, b) -> None:
@@ -37,6 +42,7 @@ def network():
     return random_dale_network(12, gain=1.5, seed=2)
 
 
+@pytest.mark.slow
 def test_store_in_process_and_on_two_workers_equal_the_in_memory_dataset(network, tmp_path, rng):
     seed = int(rng.integers(1 << 20))
     reference = generate_dataset(network, 700, seed=seed, chunk_size=96, max_time=60)
@@ -81,6 +87,7 @@ def test_half_written_chunk_is_redone(network, tmp_path):
     assert_same(ZarrDataset(path).load(), reference)
 
 
+@pytest.mark.slow
 def test_killed_generation_resumes_to_the_same_bits(tmp_path):
     network = random_dale_network(32, gain=1.5, seed=0)
     network.save(tmp_path / "net.npz")
@@ -153,7 +160,8 @@ def test_cli_generate_store_and_errors(network, tmp_path):
     assert result.exit_code == 0, result.output
     assert "200 inputs in 4 chunks: kept" in result.output
     # No terminal here, so no bar: a progress line for the first and the last chunk.
-    assert "1/4 chunks, " in result.output and "4/4 chunks, 200 fixed points" in result.output
+    assert "solving: 64/200 fixed points" in result.output and "chunks=1/4" in result.output
+    assert "solving: 200/200 fixed points" in result.output and "chunks=4/4" in result.output
     result = CliRunner().invoke(main, ["train", out, "-o", str(tmp_path / "m"), "--epochs", "2"])
     assert result.exit_code == 0, result.output
     for extra, message in (
@@ -169,6 +177,7 @@ def test_cli_generate_store_and_errors(network, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["g.zarr", "m", "net.npz"]
 
 
+@pytest.mark.slow
 def test_lost_worker_is_replaced_and_the_store_is_the_same(network, tmp_path):
     from distributed import Client, LocalCluster
 

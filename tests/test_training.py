@@ -61,7 +61,7 @@ def test_history_is_consistent():
     history = quick(FeedForwardApproximation(3, 8, 2), (x, y), restarts=3, progress=seen.append)
     assert len(history.train_loss) == len(history.validation_loss) >= history.best_epoch >= 1
     assert history.validation_loss[history.best_epoch - 1] == history.best_validation_loss
-    assert history.best_validation_loss == min(r["best_validation_loss"] for r in history.restarts)
+    assert history.best_validation_loss == min(r.best_validation_loss for r in history.restarts)
     assert len(history.restarts) == 3 and history.wall_time > 0
     assert [info["epoch"] for info in seen] == list(range(1, len(seen) + 1))
 

@@ -1,0 +1,51 @@
+"""One registry of approximation families: a model class and how its restarts are trained.
+
+Adding a family is one module with an :class:`Approximation` subclass (and its ensemble of
+training restarts) plus one entry in :data:`FAMILIES`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ._base import Approximation
+from ._ensemble import Ensemble
+from ._formats import load_model_as, read_config
+from ._mlp import FeedForwardApproximation
+
+
+@dataclass(frozen=True)
+class Family:
+    """An approximation family.
+
+    Attributes:
+        model: the :class:`Approximation` subclass.
+        ensemble: ``ensemble(model, init_inputs, init_rates, *, scaling, seeds, dtype,
+            device)`` builds the restarts :func:`train` optimises side by side (an object
+            with the methods of :class:`Ensemble`).
+    """
+
+    model: type[Approximation]
+    ensemble: Callable[..., Ensemble]
+
+
+FAMILIES: dict[str, Family] = {
+    "mlp": Family(FeedForwardApproximation, Ensemble.for_model),
+}
+
+
+def get_family(name: str, where: str = "family") -> Family:
+    """``FAMILIES[name]``; one-line ``ValueError`` listing the families otherwise."""
+    if name not in FAMILIES:
+        raise ValueError(f"{where} must be one of {sorted(FAMILIES)}, got {name!r}")
+    return FAMILIES[name]
+
+
+def load_model(directory: str | os.PathLike) -> Approximation:
+    """Read a model folder of any family; one-line ``ValueError`` if it cannot."""
+    family = read_config(directory)["family"]
+    return load_model_as(
+        get_family(str(family), f"model {str(directory)!r} family").model, directory
+    )

@@ -1,0 +1,200 @@
+"""File formats of the approximation model: safetensors + JSON directory, and ONNX."""
+
+from __future__ import annotations
+
+import copy
+import inspect
+import json
+import os
+import shutil
+import tempfile
+import warnings
+from pathlib import Path
+
+import torch
+from safetensors import SafetensorError, safe_open
+from safetensors.torch import load_file, save_file
+
+from ..common import __version__, atomic_path, file_mode, folder_of, json_text
+
+WEIGHTS_FILE = "model.safetensors"
+CONFIG_FILE = "model.json"
+_DTYPES = {"float32": torch.float32, "float64": torch.float64}
+# Errors a damaged or foreign model folder can raise while it is read.
+_READ_ERRORS = (
+    OSError, ValueError, KeyError, TypeError, RuntimeError, SafetensorError, UnicodeDecodeError
+)  # fmt: skip
+
+
+def _format_name(cls) -> str:
+    return f"ffapprox.{cls.__name__}"
+
+
+def _config(model) -> dict:
+    """``model.json``: the family, the architecture at the top level, dtype, metadata."""
+    return {
+        "format": _format_name(type(model)),
+        "format_version": 1,
+        "family": model.family,
+        **model.architecture(),
+        "dtype": str(model.dtype).removeprefix("torch."),
+        "ffapprox_version": __version__,
+        "metadata": model.metadata,
+    }
+
+
+def read_config(directory: str | os.PathLike) -> dict:
+    """The ``model.json`` of a model folder; one-line ``ValueError`` if unreadable."""
+    directory = Path(directory)
+    where = f"model directory {str(directory)!r}"
+    if not directory.is_dir():
+        raise ValueError(f"{where} does not exist or is not a folder")
+    for name in (CONFIG_FILE, WEIGHTS_FILE):
+        if not (directory / name).is_file():
+            raise ValueError(f"{where} lacks {name}")
+    try:
+        config = json.loads((directory / CONFIG_FILE).read_text())
+    except (OSError, ValueError, UnicodeDecodeError) as err:
+        raise ValueError(f"{where} is not a readable model ({err})") from None
+    if not isinstance(config, dict) or not str(config.get("format", "")).startswith("ffapprox."):
+        raise ValueError(
+            f"{where} is not a readable model ({CONFIG_FILE} is not an ffapprox model)"
+        )
+    # Files written before families existed hold the MLP.
+    config.setdefault("family", "mlp")
+    return config
+
+
+def check_model_folder(directory: str | os.PathLike) -> Path:
+    """``directory`` as a Path if :func:`save_model` may write there, else ``ValueError``.
+
+    Its parent folder must exist, and ``directory`` must be absent, empty or a model folder.
+    """
+    directory = Path(directory)
+    parent = folder_of(directory)
+    if not parent.is_dir():
+        raise ValueError(f"output folder {str(parent)!r} does not exist")
+    if directory.exists() and not (
+        directory.is_dir()
+        and (not any(directory.iterdir()) or (directory / CONFIG_FILE).is_file())
+    ):
+        raise ValueError(
+            f"model directory {str(directory)!r} exists and is not a model folder; "
+            "refusing to overwrite it"
+        )
+    return directory
+
+
+def save_model(model, directory: str | os.PathLike) -> None:
+    """Write ``model.safetensors`` and ``model.json`` into ``directory``.
+
+    Everything is written into a temporary folder beside ``directory`` and renamed into
+    place, so a failed write leaves no partial model and keeps any previous one. An
+    existing model folder is replaced; any other existing, non-empty path is refused.
+    The folder and files get the usual permissions under the process umask.
+    """
+    directory = check_model_folder(directory)
+    parent = folder_of(directory)
+    # Strict JSON: a NaN metric (all-zero targets) is written as null.
+    config = json_text(_config(model), indent=2, sort_keys=True)
+    tensors = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=parent))
+    aside = None
+    try:
+        # mkdtemp and safetensors create owner-only entries; a model is shared like any file.
+        os.chmod(staging, file_mode(0o777))
+        save_file(tensors, staging / WEIGHTS_FILE)
+        (staging / CONFIG_FILE).write_text(config + "\n")
+        for name in (WEIGHTS_FILE, CONFIG_FILE):
+            os.chmod(staging / name, file_mode())
+        if not directory.exists():
+            os.replace(staging, directory)
+            return
+        aside = Path(tempfile.mkdtemp(prefix=f".{directory.name}.old.", dir=parent))
+        os.replace(directory, aside / directory.name)
+        try:
+            os.replace(staging, directory)
+        except BaseException:
+            try:
+                os.replace(aside / directory.name, directory)
+            except OSError:
+                aside = None  # the old model stays in the hidden folder rather than be lost
+            raise
+    finally:
+        for leftover in (staging, aside):
+            if leftover is not None and leftover.exists():
+                shutil.rmtree(leftover)
+
+
+def _architecture(cls, config: dict) -> dict:
+    """The constructor arguments of ``cls`` stored in ``config``."""
+    names = [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
+    missing = [k for k in names if k not in config]
+    if missing:
+        raise ValueError(f"{CONFIG_FILE} lacks {missing}")
+    return {k: config[k] for k in names}
+
+
+def load_model_as(cls, directory: str | os.PathLike):
+    """Read a model folder written by :func:`save_model` as an instance of ``cls``.
+
+    The architecture is built on the ``meta`` device first and its tensor shapes checked
+    against the weights file's header, so a file that claims a huge model allocates
+    nothing. One-line ``ValueError`` if it cannot be read.
+    """
+    directory = Path(directory)
+    where = f"model directory {str(directory)!r}"
+    config = read_config(directory)
+    if config["family"] != cls.family:
+        raise ValueError(f"{where} holds a {config['family']!r} model, not {cls.family!r}")
+    try:
+        arguments = _architecture(cls, config)
+        with torch.device("meta"):
+            expected = {k: tuple(v.shape) for k, v in cls(**arguments).state_dict().items()}
+        with safe_open(directory / WEIGHTS_FILE, framework="pt") as weights:
+            stored = {k: tuple(weights.get_slice(k).get_shape()) for k in weights.keys()}
+        for name in [*expected, *(k for k in stored if k not in expected)]:
+            if expected.get(name) != stored.get(name):
+                raise ValueError(
+                    f"{CONFIG_FILE} architecture does not match the weights in {WEIGHTS_FILE}: "
+                    f"{name} has shape {stored.get(name)}, expected {expected.get(name)}"
+                )
+        model = cls(**arguments).to(_DTYPES[config.get("dtype", "float32")])
+        model.load_state_dict(load_file(directory / WEIGHTS_FILE))
+        model.metadata = dict(config.get("metadata", {}))
+    except _READ_ERRORS as err:
+        message = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise ValueError(f"{where} is not a readable model ({message})") from None
+    return model
+
+
+def export_onnx(model, path: str | os.PathLike, *, opset_version: int = 17) -> None:
+    """Write ``model`` as an ONNX graph with input ``inputs`` and output ``rates``.
+
+    Both have a dynamic leading (batch) dimension. The file is written atomically.
+
+    Example:
+        >>> from ffapprox import FeedForwardApproximation
+        >>> export_onnx(FeedForwardApproximation(5), "model.onnx")  # doctest: +SKIP
+
+    The graph's input is float32 when the model is (the default), float64 for a float64
+    model.
+    """
+    path = Path(path)
+    cpu_model = copy.deepcopy(model).cpu().eval()
+    example = torch.zeros(1, model.n_inputs, dtype=model.dtype)
+    with atomic_path(path) as tmp, warnings.catch_warnings():
+        # The TorchScript exporter is deprecated in favour of the dynamo one, which needs
+        # onnxscript; the graph here is three ops per layer, which both export identically.
+        warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"torch\.onnx")
+        warnings.filterwarnings("ignore", message=r".*legacy TorchScript-based ONNX export.*")
+        torch.onnx.export(
+            cpu_model,
+            (example,),
+            str(tmp),
+            input_names=["inputs"],
+            output_names=["rates"],
+            dynamic_axes={"inputs": {0: "batch"}, "rates": {0: "batch"}},
+            opset_version=opset_version,
+            dynamo=False,
+        )

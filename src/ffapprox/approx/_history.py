@@ -1,0 +1,73 @@
+"""Training settings (with the library's defaults) and what a training run did."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from ..common import check_choice, check_integer, check_real
+
+SCHEDULES = ("cosine", "constant")
+
+
+@dataclass(frozen=True)
+class TrainingSettings:
+    """The settings of :func:`train`, with the library's defaults (configs and the
+    command line read them from here)."""
+
+    epochs: int = 200
+    batch_size: int = 1024
+    learning_rate: float = 1e-2
+    restarts: int = 4
+    patience: int = 50
+    validation_fraction: float = 0.1
+    schedule: str = "cosine"
+
+    def __post_init__(self) -> None:
+        for name in ("epochs", "batch_size", "restarts", "patience"):
+            check_integer(name, getattr(self, name))
+        check_real("learning_rate", self.learning_rate, low=0.0, low_open=True)
+        check_real("validation_fraction", self.validation_fraction, low=0.0, high=1.0)
+        check_choice("schedule", self.schedule, SCHEDULES)
+
+
+TRAINING_DEFAULTS = TrainingSettings()
+
+
+@dataclass(frozen=True)
+class RestartSummary:
+    """How one restart went: its seed, best validation loss and where it stopped."""
+
+    seed: int
+    best_validation_loss: float
+    best_epoch: int
+    epochs_run: int
+    stopped_early: bool
+
+
+@dataclass
+class TrainingHistory:
+    """What :func:`train` did.
+
+    Attributes:
+        train_loss, validation_loss: per-epoch mean squared error of the rates (in the
+            rates' own units) of the winning restart.
+        best_epoch: 1-based epoch of the kept weights; ``validation_loss[best_epoch - 1]``
+            equals ``best_validation_loss``. 0 when no epoch beat the initial weights,
+            which are then kept.
+        best_validation_loss: validation MSE of the kept weights (never above that of the
+            initial weights).
+        wall_time: seconds spent in :func:`train`.
+        restarts: one :class:`RestartSummary` per restart; the winner has the lowest
+            best_validation_loss.
+        converged: False when the winner was still improving at the epoch limit or did not
+            beat predicting the mean (a :class:`ConvergenceWarning` was then emitted).
+    """
+
+    train_loss: list[float] = field(default_factory=list)
+    validation_loss: list[float] = field(default_factory=list)
+    best_epoch: int = 0
+    best_validation_loss: float = math.inf
+    wall_time: float = 0.0
+    restarts: list[RestartSummary] = field(default_factory=list)
+    converged: bool = False

@@ -1,0 +1,95 @@
+"""``ffapprox train``: fit an approximation to the stable fixed points of a dataset."""
+
+from __future__ import annotations
+
+import math
+
+import click
+
+from ..approx import TRAINING_DEFAULTS, FeedForwardApproximation, check_model_folder, train
+from ..data import open_dataset
+from ._common import (
+    check_output_folder,
+    device_option,
+    handle_errors,
+    progress_bar,
+    quiet_option,
+    resolve_device,
+)
+from ._generate import counts_line
+
+
+@click.command(name="train")
+@click.argument("data_path", metavar="DATA", type=click.Path())
+@click.option(
+    "-o", "--output", required=True, type=click.Path(file_okay=False), help="Model folder."
+)
+@click.option(
+    "--hidden",
+    multiple=True,
+    type=int,
+    help="Hidden layer size; repeat for depth (--hidden 64 --hidden 64). Default: N.",
+)
+@click.option(
+    "--epochs", default=TRAINING_DEFAULTS.epochs, show_default=True, help="Maximum epochs."
+)
+@click.option(
+    "--batch-size",
+    default=TRAINING_DEFAULTS.batch_size,
+    show_default=True,
+    help="Adam mini-batch size.",
+)
+@click.option(
+    "--learning-rate",
+    default=TRAINING_DEFAULTS.learning_rate,
+    show_default=True,
+    help="Initial Adam step.",
+)
+@click.option(
+    "--restarts",
+    default=TRAINING_DEFAULTS.restarts,
+    show_default=True,
+    help="Initialisations; best kept.",
+)
+@click.option("--seed", default=0, show_default=True, help="Seed of split, init and batches.")
+@device_option
+@quiet_option
+@handle_errors
+def train_command(
+    data_path, output, hidden, epochs, batch_size, learning_rate, restarts, seed, device, quiet
+):
+    """Fit a feed-forward approximation to the stable fixed points in DATA (.npz or .zarr).
+
+    Holds out 10 % of the stable inputs (of a .zarr store: of each chunk) for validation
+    (early stopping, choice among restarts) and writes model.safetensors + model.json into
+    the folder OUTPUT. A .zarr store is streamed chunk by chunk, never loaded whole. An
+    existing model folder at OUTPUT is replaced once training succeeded; any other
+    non-empty folder is refused.
+    """
+    check_output_folder(output)
+    check_model_folder(output)
+    device = resolve_device(device)
+    dataset = open_dataset(data_path)
+    if hasattr(dataset, "require_complete"):
+        dataset.require_complete()
+    click.echo(counts_line(dataset))
+    n = dataset.metadata.get("n_neurons") or dataset.inputs.shape[1]
+    model = FeedForwardApproximation(n, tuple(hidden) or None, n)
+    with progress_bar(epochs, "training", not quiet, unit="epoch") as bar:
+
+        def report(info: dict) -> None:
+            bar.set_postfix(val_mse=f"{info['best_validation_loss']:.3g}", refresh=False)
+            bar.update(1)
+
+        history = train(
+            model, dataset, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate,
+            restarts=restarts, seed=seed, device=device, progress=report,
+        )  # fmt: skip
+    model.save(output)
+    validation = model.metadata["validation"]
+    relative = validation["relative_rmse"]  # NaN when every validation rate is zero
+    click.echo(
+        f"hidden {list(model.hidden)}: validation MSE {validation['mse']:.3g}, relative RMSE "
+        f"{f'{relative:.2%}' if math.isfinite(relative) else 'n/a'} "
+        f"(best epoch {history.best_epoch}, {history.wall_time:.1f} s). Wrote {output}"
+    )

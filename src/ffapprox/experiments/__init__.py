@@ -1,0 +1,33 @@
+"""Experiments: configs, one runner per kind, analyses, metrics, figures, the report."""
+
+from ._config import DataConfig as DataConfig
+from ._config import EvaluationConfig as EvaluationConfig
+from ._config import ExperimentConfig as ExperimentConfig
+from ._config import ModelConfig as ModelConfig
+from ._config import NetworkConfig as NetworkConfig
+from ._config import SweepConfig as SweepConfig
+from ._config import TrainingConfig as TrainingConfig
+from ._metrics import competition_metrics as competition_metrics
+from ._metrics import error_metrics as error_metrics
+from ._metrics import summed_inputs as summed_inputs
+from ._metrics import winners as winners
+from ._noise import NoiseSummary as NoiseSummary
+from ._noise import NoiseSweep as NoiseSweep
+from ._noise import angle_error as angle_error
+from ._noise import decode_angle as decode_angle
+from ._noise import noise_summary as noise_summary
+from ._noise import noise_sweep as noise_sweep
+from ._noise import snr_db as snr_db
+from ._probes import mixture_sweep as mixture_sweep
+from ._probes import time_averaged_rates as time_averaged_rates
+from ._results import ExperimentResult as ExperimentResult
+from ._results import ModelMetrics as ModelMetrics
+from ._results import RunResult as RunResult
+from ._results import SizeMetrics as SizeMetrics
+from ._results import SweepResult as SweepResult
+from ._runner import RUNNERS as RUNNERS
+from ._runner import run_experiment as run_experiment
+from ._summary import summary_lines as summary_lines
+from ._toml import config_from_dict as config_from_dict
+from ._toml import experiments as experiments
+from ._toml import load_config as load_config

@@ -1,0 +1,253 @@
+"""Experiment configuration: typed dataclasses, validated when built (``_toml`` reads them
+from TOML files)."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+from ..approx import FAMILIES, TRAINING_DEFAULTS
+from ..common import check_choice, check_integer, check_pair, check_real
+from ..dynamics import DEFAULT_MAX_TIME, FORMS
+from ..networks import BUILDERS
+
+# network.builder: a key of ffapprox.BUILDERS, or "file" for a saved network.
+FILE_BUILDER = "file"
+INPUTS = ("uniform", "bumps", "patterns")
+
+
+def _check_word(where: str, value: str) -> str:
+    if not value or not value.replace("-", "").replace("_", "").isalnum():
+        raise ValueError(
+            f"{where} must be a non-empty word (letters, digits, - or _), got {value!r}"
+        )
+    return value
+
+
+def _check_widths(where: str, widths: list[int], *, allow_empty: bool = False) -> None:
+    if not widths and not allow_empty:
+        raise ValueError(f"{where} must be a non-empty list of widths >= 1, got {widths}")
+    for k, width in enumerate(widths):
+        check_integer(f"{where}[{k}]", width)
+
+
+@dataclass(frozen=True)
+class NetworkConfig:
+    """Which recurrent network: a registered builder and its keyword arguments (``params``),
+    or a saved ``.npz`` (``builder = "file"``, ``path`` relative to the config file).
+
+    ``partitions`` lists the neuron indices of each competing group; builders that know
+    their groups (``"partitioned"``) supply them when it is left out.
+    """
+
+    builder: str = "partitioned"
+    params: dict[str, object] = field(default_factory=dict)
+    form: str | None = None  # default "threshold-linear"; with builder = "file": the file's
+    path: str | None = None
+    partitions: list[list[int]] | None = None
+
+    def __post_init__(self) -> None:
+        check_choice("network.builder", self.builder, [*BUILDERS, FILE_BUILDER])
+        if self.form is not None:
+            check_choice("network.form", self.form, FORMS)
+        if self.builder == FILE_BUILDER:
+            if not self.path:
+                raise ValueError('network.path is required when network.builder = "file"')
+            if self.params:
+                raise ValueError('network.params applies to registered builders, not "file"')
+        else:
+            if self.path is not None:
+                raise ValueError(f'network.path applies to builder = "file", not {self.builder!r}')
+            BUILDERS[self.builder].build(self.params, "network.params")  # refuse bad params now
+        for k, group in enumerate(self.partitions or []):
+            if not group or min(group) < 0:
+                raise ValueError(
+                    f"network.partitions[{k}] must be a non-empty list of neuron indices, "
+                    f"got {group}"
+                )
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    """Training data: inputs drawn, solved exactly, split by seed.
+
+    ``inputs = "uniform"``: uniform in ``(low, high)^N`` (Muir 2018). ``"bumps"`` or
+    ``"patterns"``: :class:`SignalPlusNoise` (amplitude, noise and bump width below).
+    """
+
+    n_samples: int = 500_000
+    inputs: str = "uniform"
+    low: float = -1.0
+    high: float = 1.0
+    amplitude: list[float] = field(default_factory=lambda: [0.5, 1.5])
+    noise: list[float] = field(default_factory=lambda: [0.0, 1.0])
+    bump_width: float = 0.5
+    split: list[float] = field(default_factory=lambda: [0.8, 0.1, 0.1])
+    max_time: float = DEFAULT_MAX_TIME
+
+    def __post_init__(self) -> None:
+        check_integer("data.n_samples", self.n_samples, 10)
+        check_choice("data.inputs", self.inputs, INPUTS)
+        check_pair("data.amplitude", self.amplitude)
+        check_pair("data.noise", self.noise, minimum=0.0)
+        check_real("data.bump_width", self.bump_width, low=0.0, low_open=True)
+        check_real("data.low", self.low)
+        check_real("data.high", self.high)
+        if self.low >= self.high:
+            raise ValueError(f"data.low must be < data.high, got {self.low} >= {self.high}")
+        if len(self.split) != 3 or min(self.split) <= 0 or abs(sum(self.split) - 1) > 1e-9:
+            raise ValueError(
+                f"data.split must be 3 positive fractions summing to 1, got {self.split}"
+            )
+        check_real("data.max_time", self.max_time, low=0.0, low_open=True)
+
+
+_TRAINING_KEYS = ("epochs", "batch_size", "learning_rate", "restarts", "patience")
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    """Adam training settings passed to :func:`ffapprox.train` (its defaults)."""
+
+    epochs: int = TRAINING_DEFAULTS.epochs
+    batch_size: int = TRAINING_DEFAULTS.batch_size
+    learning_rate: float = TRAINING_DEFAULTS.learning_rate
+    restarts: int = TRAINING_DEFAULTS.restarts
+    patience: int = TRAINING_DEFAULTS.patience
+
+    def __post_init__(self) -> None:
+        for name in _TRAINING_KEYS:
+            if name == "learning_rate":
+                check_real("training.learning_rate", self.learning_rate, low=0.0, low_open=True)
+            else:
+                check_integer(f"training.{name}", getattr(self, name))
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """One approximation: its family (a key of ``ffapprox.FAMILIES``) and hidden layer
+    widths (the output layer is implied). Training settings given here override the
+    ``[training]`` table for this model."""
+
+    name: str
+    hidden: list[int]
+    family: str = "mlp"
+    epochs: int | None = None
+    batch_size: int | None = None
+    learning_rate: float | None = None
+    restarts: int | None = None
+    patience: int | None = None
+
+    def __post_init__(self) -> None:
+        _check_word("models.name", self.name)
+        check_choice("models.family", self.family, list(FAMILIES))
+        _check_widths("models.hidden", self.hidden)
+        TrainingConfig(**self.overrides())  # validates the overrides
+
+    def overrides(self) -> dict:
+        return {k: getattr(self, k) for k in _TRAINING_KEYS if getattr(self, k) is not None}
+
+    def settings(self, training: TrainingConfig) -> dict:
+        """Keyword arguments of :func:`ffapprox.train` for this model."""
+        return dataclasses.asdict(training) | self.overrides()
+
+
+@dataclass(frozen=True)
+class EvaluationConfig:
+    """How the approximations are judged and timed."""
+
+    sweep_points: int = 201
+    boundary_band: float = 0.1
+    timing_repeats: int = 3
+    timing_inputs: int = 100_000
+    # Hidden widths of the classifier predicting whether an input settles; [] turns it off.
+    settle_predictor: list[int] = field(default_factory=lambda: [32, 32])
+    # Noise levels sigma of the noise-rejection sweep (data.inputs "bumps" or "patterns").
+    noise_levels: list[float] = field(default_factory=lambda: [0.05, 0.1, 0.2, 0.4, 0.8, 1.0])
+    noise_inputs: int = 1000  # clean signals per noise level
+
+    def __post_init__(self) -> None:
+        for k, level in enumerate(self.noise_levels):
+            check_real(f"evaluation.noise_levels[{k}]", level, low=0.0, low_open=True)
+        check_integer("evaluation.noise_inputs", self.noise_inputs)
+        _check_widths("evaluation.settle_predictor", self.settle_predictor, allow_empty=True)
+        check_integer("evaluation.sweep_points", self.sweep_points, 3)
+        check_real("evaluation.boundary_band", self.boundary_band, low=0.0, low_open=True)
+        check_integer("evaluation.timing_repeats", self.timing_repeats)
+        check_integer("evaluation.timing_inputs", self.timing_inputs)
+
+
+@dataclass(frozen=True)
+class SweepConfig:
+    """Random Dale's-law networks of growing size instead of one network (``[sweep]``).
+
+    For each size ``sizes[k]``, ``samples[k]`` inputs are solved and the first ``[[models]]``
+    architecture is trained; ``gain`` is :func:`random_dale_network`'s.
+    """
+
+    sizes: list[int] = field(default_factory=lambda: [5, 16, 64, 256])
+    samples: list[int] = field(default_factory=lambda: [20_000, 20_000, 5_000, 1_000])
+    gain: float = 1.5
+
+    def __post_init__(self) -> None:
+        if not self.sizes:
+            raise ValueError("sweep.sizes must be a non-empty list of sizes >= 2, got []")
+        for k, size in enumerate(self.sizes):
+            check_integer(f"sweep.sizes[{k}]", size, 2)
+        if len(self.samples) != len(self.sizes):
+            raise ValueError(
+                f"sweep.samples must give one count per size ({len(self.sizes)}), "
+                f"got {self.samples}"
+            )
+        for k, count in enumerate(self.samples):
+            check_integer(f"sweep.samples[{k}]", count, 50)
+        check_real("sweep.gain", self.gain, low=0.0, low_open=True)
+
+
+@dataclass(frozen=True)
+class ExperimentConfig:
+    """A whole run: network -> data -> models -> training -> evaluation.
+
+    With a ``[sweep]`` table the run is a size sweep over random networks (the ``"sweep"``
+    runner); otherwise one network (the ``"single"`` runner).
+    """
+
+    name: str = "competition"
+    seed: int = 0
+    network: NetworkConfig = field(default_factory=NetworkConfig)
+    data: DataConfig = field(default_factory=DataConfig)
+    models: list[ModelConfig] = field(
+        default_factory=lambda: [
+            ModelConfig("paper", [5], epochs=100),
+            ModelConfig("wide", [64, 64, 64], epochs=200, batch_size=4096, restarts=1),
+        ]
+    )
+    training: TrainingConfig = field(default_factory=TrainingConfig)
+    evaluation: EvaluationConfig = field(default_factory=EvaluationConfig)
+    sweep: SweepConfig | None = None
+
+    def __post_init__(self) -> None:
+        _check_word("name", self.name)
+        check_integer("seed", self.seed, 0)
+        if not self.models:
+            raise ValueError("models must list at least one architecture")
+        names = [m.name for m in self.models]
+        if len(set(names)) != len(names):
+            raise ValueError(f"models names must be unique, got {names}")
+
+    @property
+    def kind(self) -> str:
+        """The runner: ``"sweep"`` with a ``[sweep]`` table, else ``"single"``."""
+        return "single" if self.sweep is None else "sweep"
+
+    def to_dict(self) -> dict:
+        """The config as TOML-ready data (unset optional keys left out)."""
+        return _drop_none(dataclasses.asdict(self))
+
+
+def _drop_none(value):
+    if isinstance(value, dict):
+        return {k: _drop_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_drop_none(v) for v in value]
+    return value
