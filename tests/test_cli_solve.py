@@ -21,6 +21,8 @@ RESULT_KEYS = {
     "settle_time",
     "steps",
     "stability_margin",
+    "accepted_by",
+    "acceptance_names",
 }
 
 
@@ -49,6 +51,12 @@ def test_solve_round_trip(tmp_path, rng, form):
     assert saved["status_names"].tolist() == ["stable", "oscillating", "diverging", "unresolved"]
     assert saved["status"].dtype == np.int8
     assert saved["steps"].dtype == np.int64
+    names = saved["acceptance_names"].tolist()
+    assert names == ["none", "certified", "converged", "unrecorded"]
+    stable = saved["status"] == Status.STABLE
+    accepted = np.array(names)[saved["accepted_by"]]
+    assert set(accepted[stable]) <= {"certified", "converged"}
+    assert set(accepted[~stable]) <= {"none"}
     expected = solve_fixed_points(net, inputs).numpy()
     for key, value in expected.items():
         np.testing.assert_array_equal(saved[key], value, strict=True)

@@ -180,3 +180,28 @@ def test_dataset_arrays_are_read_only(dataset):
     for name in ("inputs", "rates", "state", "status", "steps"):
         with pytest.raises(ValueError, match="read-only"):
             getattr(dataset, name)[0] = 0
+
+
+def test_acceptance_rule_is_recorded_for_stable_rows(dataset):
+    from ffapprox.dynamics import Acceptance
+
+    stable = dataset.stable_mask
+    assert set(dataset.accepted_by[stable]) <= {Acceptance.CERTIFIED, Acceptance.CONVERGED}
+    assert (dataset.accepted_by[~stable] == Acceptance.NONE).all()
+
+
+def test_dataset_file_without_acceptance_rules_still_loads(dataset, tmp_path):
+    # Written before the rule was recorded: no accepted_by, no acceptance_names.
+    from ffapprox.dynamics import Acceptance
+
+    arrays = {k: getattr(dataset, k) for k in ("inputs", "rates", "state", "status", "steps")}
+    np.savez(
+        tmp_path / "old.npz",
+        status_names=np.array(STATUS_NAMES),
+        metadata=np.array('{"seed": 0}'),
+        **arrays,
+    )
+    old = FixedPointDataset.load(tmp_path / "old.npz")
+    np.testing.assert_array_equal(old.rates, dataset.rates)
+    expected = np.where(dataset.stable_mask, Acceptance.UNRECORDED, Acceptance.NONE)
+    np.testing.assert_array_equal(old.accepted_by, expected)

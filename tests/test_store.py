@@ -206,3 +206,19 @@ def test_lost_worker_is_replaced_and_the_store_is_the_same(network, tmp_path):
         )
     assert killed and store.complete
     assert_same(store.load(), reference)
+
+
+def test_store_without_acceptance_rules_still_opens(network, tmp_path):
+    import zarr
+
+    from ffapprox.dynamics import Acceptance
+
+    data = generate_dataset(network, 100, max_time=60)
+    data.save(tmp_path / "old.zarr")
+    group = zarr.open_group(str(tmp_path / "old.zarr"), mode="r+")
+    del group["accepted_by"]  # as a store written before the array existed
+    old = ZarrDataset(tmp_path / "old.zarr").load()
+    np.testing.assert_array_equal(old.rates, data.rates)
+    expected = np.where(data.stable_mask, Acceptance.UNRECORDED, Acceptance.NONE)
+    np.testing.assert_array_equal(old.accepted_by, expected)
+    np.testing.assert_array_equal(ZarrDataset(tmp_path / "old.zarr").chunk(0).inputs, data.inputs)

@@ -7,7 +7,7 @@ import numpy as np
 import torch
 
 from ..common import load_array, save_npz
-from ..dynamics import STATUS_NAMES, RecurrentNetwork, solve_fixed_points
+from ..dynamics import ACCEPTANCE_NAMES, STATUS_NAMES, RecurrentNetwork, solve_fixed_points
 from ._common import (
     check_output_folder,
     check_suffix,
@@ -34,8 +34,9 @@ from ._common import (
 def solve(network_path, inputs_path, output, max_time, float32, device, quiet):
     """Exact stable fixed points of NETWORK.npz for each row of INPUTS.npy.
 
-    Writes state, rates, status (int8 codes), status_names, residual, settle_time, steps
-    and stability_margin; inputs without a stable fixed point have NaN state and rates.
+    Writes state, rates, status (int8 codes), status_names, residual, settle_time, steps,
+    stability_margin, accepted_by (int8 codes of the rule that accepted a stable input)
+    and acceptance_names; inputs without a stable fixed point have NaN state and rates.
     An existing OUTPUT file is replaced (atomically, once the solve succeeded).
     """
     check_suffix(output, ".npz")
@@ -49,6 +50,11 @@ def solve(network_path, inputs_path, output, max_time, float32, device, quiet):
             network, inputs, max_time=max_time, dtype=dtype, device=device, progress=bar.update
         )
     arrays = result.numpy()
-    save_npz(output, status_names=np.array(STATUS_NAMES), **arrays)
+    save_npz(
+        output,
+        status_names=np.array(STATUS_NAMES),
+        acceptance_names=np.array(ACCEPTANCE_NAMES),
+        **arrays,
+    )
     counts = ", ".join(f"{name} {n}" for name, n in result.counts().items())
     click.echo(f"{len(inputs)} inputs: {counts}. Wrote {output}")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..dynamics import Status, count_status
+from ..dynamics import Acceptance, Status, count_status
 from ._formats import read_dataset_npz, write_dataset_npz
 from ._store import ARRAYS, Store, is_store_path, save_store
 
@@ -25,6 +25,9 @@ class FixedPointDataset:
         status: :class:`Status` code of each input, (S,) int8.
         steps: solver steps spent on each input, (S,) int64.
         metadata: JSON-able provenance (network fingerprint, sampling and solver settings).
+        accepted_by: :class:`Acceptance` code of each input, (S,) int8: which rule
+            accepted a stable row; when omitted (data from before it was recorded),
+            ``unrecorded`` for stable rows and ``none`` for the others.
 
     Only the ``stable`` rows are training data (Muir 2018 discards inputs without a stable
     fixed point); the others are kept so that the discarded fraction can be reported.
@@ -40,14 +43,18 @@ class FixedPointDataset:
     status: np.ndarray
     steps: np.ndarray
     metadata: dict
+    accepted_by: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         n = len(self.inputs)
+        if self.accepted_by is None:
+            unknown = np.where(self.stable_mask, Acceptance.UNRECORDED, Acceptance.NONE)
+            object.__setattr__(self, "accepted_by", unknown.astype(np.int8))
         for name in ("inputs", "rates", "state"):
             array = getattr(self, name)
             if array.ndim != 2 or len(array) != n:
                 raise ValueError(f"{name} must have shape ({n}, N), got shape {array.shape}")
-        for name in ("status", "steps"):
+        for name in ("status", "steps", "accepted_by"):
             if getattr(self, name).shape != (n,):
                 raise ValueError(f"{name} must have shape ({n},), got {getattr(self, name).shape}")
         bad = ~np.isfinite(self.inputs).all(1)
@@ -64,7 +71,7 @@ class FixedPointDataset:
                     f"{name} of stable inputs must be finite, got NaN or inf in "
                     f"{int(bad.sum())} rows (first: row {int(np.argmax(bad))})"
                 )
-        for name in ("inputs", "rates", "state", "status", "steps"):
+        for name in ARRAYS:
             array = np.array(getattr(self, name))  # a private, read-only copy
             array.setflags(write=False)
             object.__setattr__(self, name, array)
@@ -86,6 +93,7 @@ class FixedPointDataset:
             state=self.state[index],
             status=self.status[index],
             steps=self.steps[index],
+            accepted_by=self.accepted_by[index],
             metadata=dict(self.metadata),
         )
 
@@ -109,7 +117,7 @@ class FixedPointDataset:
         return tuple(self.subset(order[a:b]) for a, b in zip(starts, bounds, strict=True))
 
     def arrays(self) -> dict[str, np.ndarray]:
-        """The five arrays by name (inputs, rates, state, status, steps)."""
+        """The arrays by name (inputs, rates, state, status, steps, accepted_by)."""
         return {name: getattr(self, name) for name in ARRAYS}
 
     def save(self, path) -> None:

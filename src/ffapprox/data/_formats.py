@@ -8,11 +8,13 @@ import os
 import numpy as np
 
 from ..common import load_npz, save_npz
-from ..dynamics import STATUS_NAMES
+from ..dynamics import ACCEPTANCE_NAMES, STATUS_NAMES
 
 DATASET_KEYS = ("inputs", "rates", "state", "status", "status_names", "steps", "metadata")
 _FLOATS = ("inputs", "rates", "state")
-_INTEGERS = {"status": np.int8, "steps": np.int64}
+_INTEGERS = {"status": np.int8, "steps": np.int64, "accepted_by": np.int8}
+# Keys a file written before they existed may lack (read as None: filled by the dataset).
+_OPTIONAL = ("accepted_by",)
 
 
 def write_dataset_npz(path: str | os.PathLike, arrays: dict, metadata: dict) -> None:
@@ -20,6 +22,7 @@ def write_dataset_npz(path: str | os.PathLike, arrays: dict, metadata: dict) -> 
     save_npz(
         path,
         status_names=np.array(STATUS_NAMES),
+        acceptance_names=np.array(ACCEPTANCE_NAMES),
         metadata=np.array(json.dumps(metadata, sort_keys=True)),
         **arrays,
     )
@@ -44,6 +47,9 @@ def read_dataset_npz(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], di
             raise ValueError(f"{where}: {key} must be floating point, got {data[key].dtype}")
         arrays[key] = data[key].astype(np.float64, copy=False)
     for key, dtype in _INTEGERS.items():
+        if key in _OPTIONAL and key not in data:
+            arrays[key] = None
+            continue
         if data[key].dtype.kind not in "iu":
             raise ValueError(f"{where}: {key} must be integer, got {data[key].dtype}")
         arrays[key] = data[key].astype(dtype, copy=False)

@@ -129,6 +129,7 @@ def solve_rows(
         "state": result.state.cpu().numpy().astype(np.float64),
         "status": result.status.cpu().numpy(),
         "steps": result.steps.cpu().numpy(),
+        "accepted_by": result.accepted_by.cpu().numpy(),
     }
 
 

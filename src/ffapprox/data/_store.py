@@ -23,7 +23,9 @@ import numpy as np
 
 from ..dynamics import STATUS_NAMES, Status, count_status
 
-ARRAYS = ("inputs", "rates", "state", "status", "steps")
+ARRAYS = ("inputs", "rates", "state", "status", "steps", "accepted_by")
+# Arrays a store written before they existed may lack (read as None: filled by the dataset).
+_OPTIONAL = ("accepted_by",)
 # Rows per chunk of work and storage: bounds the solver's working memory, and is part of
 # a dataset's recipe (see generate_dataset).
 DEFAULT_CHUNK_SIZE = 8192
@@ -70,6 +72,9 @@ def _create(path: Path, metadata: dict, chunk_size: int) -> None:
         "status", shape=(n_samples,), chunks=(chunk_size,), dtype="i1", fill_value=-1
     )
     group.create_array("steps", shape=(n_samples,), chunks=(chunk_size,), dtype="i8")
+    group.create_array(
+        "accepted_by", shape=(n_samples,), chunks=(chunk_size,), dtype="i1", fill_value=0
+    )
     n_chunks = -(-n_samples // chunk_size)
     group.create_array("done", shape=(n_chunks,), chunks=(1,), dtype="u1", fill_value=0)
     group.attrs["ffapprox"] = dict(
@@ -83,7 +88,8 @@ def write_chunk(path: str | os.PathLike, chunk: int, arrays: dict[str, np.ndarra
     size = group.attrs["ffapprox"]["chunk_size"]
     rows = slice(chunk * size, chunk * size + len(arrays["status"]))
     for name in ARRAYS:
-        group[name][rows] = arrays[name]
+        if name in group:  # a store from before an optional array existed lacks it
+            group[name][rows] = arrays[name]
     group["done"][chunk] = 1
 
 
@@ -100,7 +106,8 @@ class Store:
         try:
             self._group = zarr.open_group(str(path), mode="r")
             self.metadata = dict(self._group.attrs["ffapprox"])
-            self._arrays = {name: self._group[name] for name in (*ARRAYS, "done")}
+            names = [n for n in (*ARRAYS, "done") if n not in _OPTIONAL or n in self._group]
+            self._arrays = {name: self._group[name] for name in names}
         except (FileNotFoundError, KeyError, ValueError, TypeError) as err:
             raise ValueError(
                 f"{str(path)!r} is not an ffapprox dataset store ({type(err).__name__}: {err})"
@@ -154,7 +161,9 @@ class Store:
             first, last = index.start // self.chunk_size, (index.stop - 1) // self.chunk_size
             if not self._arrays["done"][first : last + 1].all():
                 self.require_complete()
-        return {name: self._arrays[name][index] for name in ARRAYS}
+        return {
+            name: self._arrays[name][index] if name in self._arrays else None for name in ARRAYS
+        }
 
     def __repr__(self) -> str:
         return (

@@ -15,7 +15,9 @@ from ._rk4 import RK4Method as RK4Method
 from ._simulate import simulate as simulate
 from ._solve import SOLVERS as SOLVERS
 from ._solve import solve_fixed_points as solve_fixed_points
+from ._status import ACCEPTANCE_NAMES as ACCEPTANCE_NAMES
 from ._status import STATUS_NAMES as STATUS_NAMES
+from ._status import Acceptance as Acceptance
 from ._status import FixedPointResult as FixedPointResult
 from ._status import Status as Status
 from ._status import count_status as count_status

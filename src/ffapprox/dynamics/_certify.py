@@ -7,7 +7,7 @@ import torch
 from ._field import Dynamics
 from ._outcomes import Rows
 from ._regions import RegionTable, gather_apply
-from ._status import FixedPointResult, Status
+from ._status import Acceptance, FixedPointResult, Status
 
 
 class RegionCertifier:
@@ -58,8 +58,9 @@ class RegionCertifier:
         reach = radius.clamp_min(0).sqrt()[:, None] * stability.gains[local]
         inside = (reach < s_fixed[sub].abs()) | (dyn.switch_row_norm == 0)
         max_real = stability.max_real[local]
-        ok = (max_real < 0) & (inside.all(1) | converged[idx[sub]])
-        sub, max_real = sub[ok], max_real[ok]
+        certified = inside.all(1)
+        ok = (max_real < 0) & (certified | converged[idx[sub]])
+        sub, max_real, certified = sub[ok], max_real[ok], certified[ok]
         if sub.numel():
             accept[idx[sub]] = True
             where = rows["index"][cand[idx[sub]]]
@@ -70,4 +71,7 @@ class RegionCertifier:
             out.residual[where] = dyn.field(state, drive[idx[sub]]).abs().amax(1)
             out.settle_time[where] = time
             out.stability_margin[where] = max_real
+            out.accepted_by[where] = torch.where(
+                certified, int(Acceptance.CERTIFIED), int(Acceptance.CONVERGED)
+            ).to(torch.int8)
         return accept

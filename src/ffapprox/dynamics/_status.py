@@ -21,6 +21,18 @@ class Status(enum.IntEnum):
 STATUS_NAMES: tuple[str, ...] = tuple(s.name.lower() for s in Status)
 
 
+class Acceptance(enum.IntEnum):
+    """Which rule accepted a ``stable`` input; the value is the code stored in files."""
+
+    NONE = 0  # not stable
+    CERTIFIED = 1  # proven never to leave a stable region again: its exact fixed point
+    CONVERGED = 2  # |dx/dt| <= atol + rtol |x| in a stable region with that fixed point
+    UNRECORDED = 3  # stable in a dataset written before the rule was recorded
+
+
+ACCEPTANCE_NAMES: tuple[str, ...] = tuple(a.name.lower() for a in Acceptance)
+
+
 def count_status(status: np.ndarray) -> dict[str, int]:
     """Number of entries per status name, for an array of :class:`Status` codes."""
     codes = np.bincount(np.asarray(status, dtype=np.int64), minlength=len(Status))
@@ -39,6 +51,8 @@ class FixedPointResult(NamedTuple):
         steps: integration steps spent on the input (B,), int64.
         stability_margin: largest real part of the Jacobian's eigenvalues at ``state``
             (negative when stable); NaN unless stable.
+        accepted_by: :class:`Acceptance` codes, int8 (B,): the rule that accepted each
+            stable input (``certified`` or ``converged``); ``none`` otherwise.
     """
 
     state: torch.Tensor
@@ -48,6 +62,7 @@ class FixedPointResult(NamedTuple):
     settle_time: torch.Tensor
     steps: torch.Tensor
     stability_margin: torch.Tensor
+    accepted_by: torch.Tensor
 
     @classmethod
     def undecided(cls, b: int, n: int, max_steps: int, dtype, device) -> FixedPointResult:
@@ -61,6 +76,7 @@ class FixedPointResult(NamedTuple):
             settle_time=nan.clone(),
             steps=torch.full((b,), max_steps, dtype=torch.int64, device=device),
             stability_margin=nan.clone(),
+            accepted_by=torch.zeros((b,), dtype=torch.int8, device=device),
         )
 
     def record(self, index: torch.Tensor, step: int, status: Status) -> None:
