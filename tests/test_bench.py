@@ -56,10 +56,16 @@ def bench_run(tmp_path_factory):
         result = CliRunner().invoke(
             main,
             ["bench", "--quick", "--quiet", "--threads", "1", "--out", str(out),
-             "--sizes", json.dumps(TINY_SIZES)],
+             "--sizes", json.dumps(TINY_SIZES), "--skip-missing"],
         )  # fmt: skip
+        refused = CliRunner().invoke(main, ["bench", "--quick", "--out", str(out / "no")])
     finally:
         patch.undo()
+    # Without --skip-missing a missing package of the extra is a one-line error naming it.
+    assert refused.exit_code == 2, refused.output
+    assert len(refused.output.strip().splitlines()) == 1
+    assert "torchdeq" in refused.output and "ffapprox[bench]" in refused.output
+    assert not (out / "no").exists()
     assert result.exit_code == 0, result.output + repr(result.exception)
     return out, json.loads((out / "bench.json").read_text()), result.output
 

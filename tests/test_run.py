@@ -394,3 +394,12 @@ def test_legacy_flat_network_keys_still_load():
     assert legacy.network.params == {"w_E": 2.0, "tau_I": 0.4}
     with pytest.raises(ValueError, match="inside network.params, not beside it"):
         config_from_dict({"network": {"w_E": 2.0, "params": {"w_I": 3.0}}})
+    # Run folders of then wrote every flat key with its default, for any builder.
+    old_defaults = {"n_partitions": 2, "partition_size": 2, "n_inhibitory": 1, "w_E": 2.5}
+    old_defaults |= {"w_I": 8.0, "bias": 0.0, "tau_E": 1.0, "tau_I": 0.5}
+    ring = {"builder": "ring", "params": {"n_neurons": 16}} | old_defaults
+    assert config_from_dict({"network": ring}).network.params == {"n_neurons": 16}
+    saved = {"builder": "file", "path": "net.npz"} | old_defaults
+    assert config_from_dict({"network": saved}).network.path == "net.npz"
+    with pytest.raises(ValueError, match='network.w_E applies to builder = "partitioned"'):
+        config_from_dict({"network": ring | {"w_E": 3.0}})

@@ -37,6 +37,11 @@ class Approximation(torch.nn.Module):
         )
         self.metadata: dict = {}
 
+    @property
+    def n_parameters(self) -> int:
+        """Number of trainable numbers."""
+        return sum(p.numel() for p in self.parameters())
+
     def architecture(self) -> dict:
         """Keyword arguments that rebuild this model's layers (stored in ``model.json``)."""
         return {"n_inputs": self.n_inputs, "n_outputs": self.n_outputs}

@@ -22,6 +22,10 @@ class Family:
 
     Attributes:
         model: the :class:`Approximation` subclass.
+        build: ``build(n_inputs, n_outputs, *, network=None, **params)`` makes a fresh
+            model; ``network`` is the recurrent network being approximated (families
+            that start from its weights need it), ``params`` come from a config's
+            ``[[models]]`` entry (``hidden`` and the family's own).
         ensemble: ``ensemble(model, init_inputs, init_rates, *, scaling, seeds, dtype,
             device)`` builds the restarts :func:`train` optimises side by side (an object
             with the methods of :class:`Ensemble`).
@@ -29,10 +33,16 @@ class Family:
 
     model: type[Approximation]
     ensemble: Callable[..., Ensemble]
+    build: Callable[..., Approximation]
+
+
+def _mlp(n_inputs: int, n_outputs: int, *, network=None, hidden=None) -> FeedForwardApproximation:
+    """The paper's MLP; it needs no network (the other families may read its weights)."""
+    return FeedForwardApproximation(n_inputs, hidden, n_outputs)
 
 
 FAMILIES: dict[str, Family] = {
-    "mlp": Family(FeedForwardApproximation, Ensemble.for_model),
+    "mlp": Family(FeedForwardApproximation, Ensemble.for_model, _mlp),
 }
 
 

@@ -44,6 +44,10 @@ class RestartSummary:
     epochs_run: int
     stopped_early: bool
 
+    def __getitem__(self, name: str):
+        """``summary["seed"]``, as when restarts were dicts."""
+        return getattr(self, name)
+
 
 @dataclass
 class TrainingHistory:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..common import check_real
 from ..data import FixedPointDataset, InMemory, Streamed, ZarrDataset
 
 
@@ -73,10 +72,10 @@ def _streamed(store: ZarrDataset, validation, fraction: float, split_seed: int):
     return source, val_inputs, val_rates
 
 
-def training_source(dataset, validation, validation_fraction, split_seed: int):
+def training_source(dataset, validation, fraction: float, split_seed: int):
     """``(source, validation inputs, validation rates)``: the batches to train on (an
-    :class:`InMemory` or :class:`Streamed`) and the held-out stable rows."""
-    fraction = check_real("validation_fraction", validation_fraction, low=0.0, high=1.0)
+    :class:`InMemory` or :class:`Streamed`) and the held-out stable rows; ``fraction``
+    (checked by :class:`TrainingSettings`) is held out when ``validation`` is None."""
     if isinstance(dataset, ZarrDataset):
         return _streamed(dataset, validation, fraction, split_seed)
     return _in_memory(dataset, validation, fraction, split_seed)

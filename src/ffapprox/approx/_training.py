@@ -95,6 +95,8 @@ def train(
         True
     """
     started = time.perf_counter()
+    if validation is not None:  # the fraction is not used: any value is fine
+        validation_fraction = TRAINING_DEFAULTS.validation_fraction
     settings = TrainingSettings(
         epochs, batch_size, learning_rate, restarts, patience, validation_fraction, schedule
     )

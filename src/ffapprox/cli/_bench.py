@@ -11,7 +11,7 @@ import click
 import torch
 
 from ..bench import BenchSizes, bench_figure, require_bench_extra, run_bench
-from ..common import atomic_path, json_text
+from ..common import atomic_path, write_json
 from ._common import device_option, fail, handle_errors, quiet_option, resolve_device
 
 
@@ -86,9 +86,14 @@ def format_table(results: dict) -> str:
     help="CPU threads for torch (default: torch's own choice; 1 on a busy machine).",
 )
 @click.option("--sizes", hidden=True, help="JSON object overriding BenchSizes fields.")
+@click.option(
+    "--skip-missing",
+    is_flag=True,
+    help="Run without the bench extra's missing packages (their rows say unavailable).",
+)
 @quiet_option
 @handle_errors
-def bench(quick, device, out, seed, threads, sizes, quiet):
+def bench(quick, device, out, seed, threads, sizes, skip_missing, quiet):
     """Time and check ffapprox against the usual ways of finding fixed points.
 
     Every method gets the same inputs of the competitive network; for each, the table
@@ -100,8 +105,8 @@ def bench(quick, device, out, seed, threads, sizes, quiet):
     """
     if not re.fullmatch(r"cpu|cuda(:\d+)?", device):
         fail(f"--device must be cpu, cuda or cuda:<index>, got {device!r}")
-    require_bench_extra()
     device = resolve_device(device)
+    require_bench_extra(skip_missing=skip_missing)
     config = _sizes(sizes, quick, device.startswith("cuda"))
     if threads is not None:
         torch.set_num_threads(threads)
@@ -113,8 +118,7 @@ def bench(quick, device, out, seed, threads, sizes, quiet):
             click.echo(f"  {message}", err=True)
 
     results = run_bench(quick=quick, device=device, sizes=config, seed=seed, progress=progress)
-    with atomic_path(folder / "bench.json") as tmp:
-        tmp.write_text(json_text(results, indent=2) + "\n")
+    write_json(folder / "bench.json", results)
     with atomic_path(folder / "fig_bench.png") as tmp:
         bench_figure(results).savefig(tmp, format="png", dpi=120)
     click.echo(format_table(results))

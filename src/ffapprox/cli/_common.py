@@ -15,7 +15,7 @@ import click
 from tqdm.auto import tqdm
 
 from ..common import check_device, logger
-from ..dynamics import DEFAULT_MAX_TIME
+from ..dynamics import DEFAULT_MAX_TIME, DEFAULT_METHOD, SOLVERS
 
 # Seconds between progress lines when stderr is not a terminal (log files, batch jobs).
 LOG_EVERY_S = 30.0
@@ -41,7 +41,7 @@ def handle_errors(func):
         warnings.showwarning = _show_warning
         try:
             with warnings.catch_warnings():
-                warnings.simplefilter("default")
+                warnings.simplefilter("always")
                 return func(*args, **kwargs)
         except (ValueError, OSError) as err:
             fail(str(err).splitlines()[0] if str(err) else type(err).__name__)
@@ -91,6 +91,7 @@ class _LogProgress:
     def __init__(self, total: int, description: str, unit: str) -> None:
         self.total, self.description, self.unit = total, description, unit
         self.done, self.started, self.last = 0, time.perf_counter(), None
+        self.logged = -1  # the count in the last line
         self.postfix = ""
         self.disable = True
 
@@ -106,6 +107,7 @@ class _LogProgress:
         self.postfix = ", ".join(f"{k}={v}" for k, v in values.items())
 
     def _line(self, now: float) -> None:
+        self.logged = self.done
         rate = self.done / max(now - self.started, 1e-9)
         extra = f", {self.postfix}" if self.postfix else ""
         logger.info(
@@ -113,7 +115,7 @@ class _LogProgress:
         )
 
     def close(self) -> None:
-        if self.last is None or self.done:
+        if self.logged != self.done:
             self._line(time.perf_counter())
 
 
@@ -149,6 +151,13 @@ max_time_option = click.option(
     default=DEFAULT_MAX_TIME,
     show_default=True,
     help="Integration time limit (same time units as the network's tau).",
+)
+method_option = click.option(
+    "--method",
+    default=DEFAULT_METHOD,
+    show_default=True,
+    type=click.Choice(sorted(SOLVERS)),
+    help="Fixed-point solver method.",
 )
 device_option = click.option(
     "--device", default="cpu", show_default=True, help="torch device, e.g. cpu or cuda."

@@ -6,7 +6,14 @@ import time
 
 import click
 
-from ..data import DEFAULT_CHUNK_SIZE, generate_dataset, generate_store, is_store_path
+from ..data import (
+    DEFAULT_CHUNK_SIZE,
+    DEFAULT_HIGH,
+    DEFAULT_LOW,
+    generate_dataset,
+    generate_store,
+    is_store_path,
+)
 from ..dynamics import RecurrentNetwork
 from ._common import (
     check_output_folder,
@@ -14,6 +21,7 @@ from ._common import (
     device_option,
     handle_errors,
     max_time_option,
+    method_option,
     progress_bar,
     quiet_option,
     resolve_device,
@@ -35,9 +43,14 @@ def counts_line(dataset, where: str = "") -> str:
 @click.argument("network_path", metavar="NETWORK.npz", type=click.Path(dir_okay=False))
 @click.option("-n", "--n-samples", default=100_000, show_default=True, help="Inputs to draw.")
 @click.option("--seed", default=0, show_default=True, help="Seed of the input sequence.")
-@click.option("--low", default=-1.0, show_default=True, help="Lower bound of the input cube.")
-@click.option("--high", default=1.0, show_default=True, help="Upper bound of the input cube.")
+@click.option(
+    "--low", default=DEFAULT_LOW, show_default=True, help="Lower bound of the input cube."
+)
+@click.option(
+    "--high", default=DEFAULT_HIGH, show_default=True, help="Upper bound of the input cube."
+)
 @max_time_option
+@method_option
 @click.option(
     "-o",
     "--output",

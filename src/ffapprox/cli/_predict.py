@@ -59,7 +59,4 @@ def export(model_path, output):
     model = load_model(model_path)
     export_onnx(model, output)
     size = Path(output).stat().st_size
-    click.echo(
-        f"{model.n_inputs} -> {list(model.hidden)} -> {model.n_outputs}, {size} bytes. "
-        f"Wrote {output}"
-    )
+    click.echo(f"{model.family} {model.architecture()}, {size} bytes. Wrote {output}")

@@ -14,6 +14,7 @@ from ._common import (
     device_option,
     handle_errors,
     max_time_option,
+    method_option,
     progress_bar,
     quiet_option,
     resolve_device,
@@ -27,11 +28,12 @@ from ._common import (
     "-o", "--output", required=True, type=click.Path(dir_okay=False), help="Result .npz to write."
 )
 @max_time_option
+@method_option
 @click.option("--float32", is_flag=True, help="Solve in float32 (faster, residual ~1e-6).")
 @device_option
 @quiet_option
 @handle_errors
-def solve(network_path, inputs_path, output, max_time, float32, device, quiet):
+def solve(network_path, inputs_path, output, max_time, method, float32, device, quiet):
     """Exact stable fixed points of NETWORK.npz for each row of INPUTS.npy.
 
     Writes state, rates, status (int8 codes), status_names, residual, settle_time, steps,
@@ -47,8 +49,9 @@ def solve(network_path, inputs_path, output, max_time, float32, device, quiet):
     dtype = torch.float32 if float32 else torch.float64
     with progress_bar(len(inputs), "solving", not quiet) as bar:
         result = solve_fixed_points(
-            network, inputs, max_time=max_time, dtype=dtype, device=device, progress=bar.update
-        )
+            network, inputs, max_time=max_time, dtype=dtype, device=device, method=method,
+            progress=bar.update,
+        )  # fmt: skip
     arrays = result.numpy()
     save_npz(
         output,

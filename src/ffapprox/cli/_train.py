@@ -6,7 +6,7 @@ import math
 
 import click
 
-from ..approx import TRAINING_DEFAULTS, FeedForwardApproximation, check_model_folder, train
+from ..approx import FAMILIES, TRAINING_DEFAULTS, check_model_folder, get_family, train
 from ..data import open_dataset
 from ._common import (
     check_output_folder,
@@ -23,6 +23,13 @@ from ._generate import counts_line
 @click.argument("data_path", metavar="DATA", type=click.Path())
 @click.option(
     "-o", "--output", required=True, type=click.Path(file_okay=False), help="Model folder."
+)
+@click.option(
+    "--family",
+    default="mlp",
+    show_default=True,
+    type=click.Choice(sorted(FAMILIES)),
+    help="Approximation family.",
 )
 @click.option(
     "--hidden",
@@ -56,7 +63,17 @@ from ._generate import counts_line
 @quiet_option
 @handle_errors
 def train_command(
-    data_path, output, hidden, epochs, batch_size, learning_rate, restarts, seed, device, quiet
+    data_path,
+    output,
+    family,
+    hidden,
+    epochs,
+    batch_size,
+    learning_rate,
+    restarts,
+    seed,
+    device,
+    quiet,
 ):
     """Fit a feed-forward approximation to the stable fixed points in DATA (.npz or .zarr).
 
@@ -74,7 +91,7 @@ def train_command(
         dataset.require_complete()
     click.echo(counts_line(dataset))
     n = dataset.metadata.get("n_neurons") or dataset.inputs.shape[1]
-    model = FeedForwardApproximation(n, tuple(hidden) or None, n)
+    model = get_family(family, "--family").build(n, n, hidden=list(hidden) or None)
     with progress_bar(epochs, "training", not quiet, unit="epoch") as bar:
 
         def report(info: dict) -> None:
@@ -89,7 +106,8 @@ def train_command(
     validation = model.metadata["validation"]
     relative = validation["relative_rmse"]  # NaN when every validation rate is zero
     click.echo(
-        f"hidden {list(model.hidden)}: validation MSE {validation['mse']:.3g}, relative RMSE "
+        f"{model.family} {model.architecture()}: validation MSE {validation['mse']:.3g}, "
+        f"relative RMSE "
         f"{f'{relative:.2%}' if math.isfinite(relative) else 'n/a'} "
         f"(best epoch {history.best_epoch}, {history.wall_time:.1f} s). Wrote {output}"
     )

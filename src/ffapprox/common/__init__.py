@@ -9,7 +9,6 @@ from ._about import machine_info as machine_info
 from ._checks import check_choice as check_choice
 from ._checks import check_device as check_device
 from ._checks import check_dtype as check_dtype
-from ._checks import check_finite as check_finite
 from ._checks import check_integer as check_integer
 from ._checks import check_pair as check_pair
 from ._checks import check_real as check_real

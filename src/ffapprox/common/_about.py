@@ -19,6 +19,7 @@ except importlib.metadata.PackageNotFoundError:  # run from a source tree, not i
 
 # The library reports what it is doing here; the command line attaches the handler.
 logger = logging.getLogger("ffapprox")
+logger.addHandler(logging.NullHandler())
 
 
 def machine_info() -> dict[str, str | int]:

@@ -89,8 +89,6 @@ def check_device(device, name: str = "device") -> torch.device:
         raise ValueError(
             f"{name} must be a torch device such as 'cpu' or 'cuda', got {device!r}"
         ) from None
-    if device.type not in ("cpu", "cuda"):
-        raise ValueError(f"{name} must be cpu or cuda, got {str(device)!r}")
     if device.type == "cuda" and not torch.cuda.is_available():
         raise ValueError(f"{name} {str(device)!r} requested but CUDA is not available")
     return device
@@ -120,17 +118,3 @@ def real_array(name: str, value, *, dtype=np.float64) -> np.ndarray:
             f"{name} must hold integer or real floating numbers, got dtype {array.dtype}"
         )
     return np.array(array, dtype=dtype)
-
-
-def check_finite(name: str, array: np.ndarray) -> np.ndarray:
-    """``array`` unchanged if every entry is finite; the message names the first bad row."""
-    finite = np.isfinite(array)
-    if not finite.all():
-        bad = ~finite.reshape(len(array), -1).all(1) if array.ndim > 1 else ~finite
-        where = (
-            f" in {int(bad.sum())} rows (first: row {int(np.argmax(bad))})"
-            if array.ndim > 1
-            else ""
-        )
-        raise ValueError(f"{name} must be finite, got NaN or inf{where}")
-    return array

@@ -8,6 +8,8 @@ from ._dataset import FixedPointDataset as FixedPointDataset
 from ._distributed import generate_store as generate_store
 from ._generate import generate_dataset as generate_dataset
 from ._generate import sample_inputs as sample_inputs
+from ._inputs import DEFAULT_HIGH as DEFAULT_HIGH
+from ._inputs import DEFAULT_LOW as DEFAULT_LOW
 from ._inputs import SAMPLE_BLOCK as SAMPLE_BLOCK
 from ._inputs import SignalPlusNoise as SignalPlusNoise
 from ._inputs import UniformInputs as UniformInputs

@@ -20,9 +20,10 @@ from pathlib import Path
 
 import torch
 
-from ..common import check_integer
-from ..dynamics import DEFAULT_MAX_TIME, RecurrentNetwork, count_status
+from ..common import check_choice, check_integer
+from ..dynamics import DEFAULT_MAX_TIME, DEFAULT_METHOD, SOLVERS, RecurrentNetwork, count_status
 from ._generate import check_sampling, dataset_metadata, solve_rows
+from ._inputs import DEFAULT_HIGH, DEFAULT_LOW
 from ._store import DEFAULT_CHUNK_SIZE, create_store, write_chunk
 from ._zarr_dataset import ZarrDataset
 
@@ -92,14 +93,15 @@ def generate_store(
     n_samples: int,
     *,
     inputs=None,
-    low: float = -1.0,
-    high: float = 1.0,
+    low: float = DEFAULT_LOW,
+    high: float = DEFAULT_HIGH,
     seed: int = 0,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     max_time: float = DEFAULT_MAX_TIME,
     dtype: torch.dtype = torch.float64,
     rtol: float | None = None,
     atol: float | None = None,
+    method: str = DEFAULT_METHOD,
     workers: int | None = None,
     scheduler: str | None = None,
     threads_per_worker: int = 1,
@@ -132,6 +134,7 @@ def generate_store(
     """
     sampler = check_sampling(network, n_samples, inputs, low, high, chunk_size, seed)
     check_integer("threads_per_worker", threads_per_worker, 1)
+    check_choice("method", method, list(SOLVERS))
     if workers is not None:
         check_integer("workers", workers, 1)
     if workers is not None and scheduler is not None:
@@ -140,6 +143,7 @@ def generate_store(
     if not str(path).endswith(".zarr"):
         raise ValueError(f"--output store must end in .zarr, got {str(path)!r}")
     solver = {"max_time": max_time, "dtype": dtype, "rtol": rtol, "atol": atol, "device": "cpu"}
+    solver["method"] = method
     metadata = dataset_metadata(network, sampler, seed, n_samples, solver)
     task = _ChunkTask(str(path), network, sampler, seed, chunk_size, n_samples, solver, None)
 
@@ -227,10 +231,13 @@ def _solve_on_cluster(client, task: _ChunkTask, todo: list[int], tally: _Tally) 
 def _open_matching(path: Path, metadata: dict, chunk_size: int) -> ZarrDataset:
     store = ZarrDataset(path)
     wanted = dict(metadata, chunk_size=chunk_size)
+    started = dict(store.metadata)
+    # Stores begun before solver methods existed were solved by the only one there was.
+    started["solver"] = {"method": DEFAULT_METHOD} | dict(started.get("solver") or {})
     for key in _RESUME_KEYS:
-        if store.metadata.get(key) != wanted[key]:
+        if started.get(key) != wanted[key]:
             raise ValueError(
-                f"store {str(path)!r} was started with {key} = {store.metadata.get(key)!r}, "
+                f"store {str(path)!r} was started with {key} = {started.get(key)!r}, "
                 f"not {wanted[key]!r}: resume it with the same settings or write a new store"
             )
     return store

@@ -7,7 +7,7 @@ import os
 
 import numpy as np
 
-from ..common import load_npz, save_npz
+from ..common import json_text, load_npz, save_npz
 from ..dynamics import ACCEPTANCE_NAMES, STATUS_NAMES
 
 DATASET_KEYS = ("inputs", "rates", "state", "status", "status_names", "steps", "metadata")
@@ -23,7 +23,7 @@ def write_dataset_npz(path: str | os.PathLike, arrays: dict, metadata: dict) -> 
         path,
         status_names=np.array(STATUS_NAMES),
         acceptance_names=np.array(ACCEPTANCE_NAMES),
-        metadata=np.array(json.dumps(metadata, sort_keys=True)),
+        metadata=np.array(json_text(metadata, sort_keys=True)),
         **arrays,
     )
 

@@ -7,10 +7,23 @@ import datetime
 import numpy as np
 import torch
 
-from ..common import ProgressCallback, __version__, check_integer
-from ..dynamics import DEFAULT_MAX_TIME, RecurrentNetwork, solve_fixed_points
+from ..common import ProgressCallback, __version__, check_choice, check_integer
+from ..dynamics import (
+    DEFAULT_MAX_TIME,
+    DEFAULT_METHOD,
+    SOLVERS,
+    RecurrentNetwork,
+    solve_fixed_points,
+)
 from ._dataset import FixedPointDataset
-from ._inputs import SAMPLE_BLOCK, SignalPlusNoise, UniformInputs, draw_rows
+from ._inputs import (
+    DEFAULT_HIGH,
+    DEFAULT_LOW,
+    SAMPLE_BLOCK,
+    SignalPlusNoise,
+    UniformInputs,
+    draw_rows,
+)
 from ._store import DEFAULT_CHUNK_SIZE
 
 
@@ -18,8 +31,8 @@ def sample_inputs(
     n_neurons: int,
     n_samples: int,
     *,
-    low: float = -1.0,
-    high: float = 1.0,
+    low: float = DEFAULT_LOW,
+    high: float = DEFAULT_HIGH,
     seed: int = 0,
     start: int = 0,
 ) -> np.ndarray:
@@ -35,8 +48,8 @@ def generate_dataset(
     network: RecurrentNetwork,
     n_samples: int,
     *,
-    low: float = -1.0,
-    high: float = 1.0,
+    low: float = DEFAULT_LOW,
+    high: float = DEFAULT_HIGH,
     seed: int = 0,
     inputs: UniformInputs | SignalPlusNoise | None = None,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
@@ -45,6 +58,7 @@ def generate_dataset(
     device: torch.device | str | None = None,
     rtol: float | None = None,
     atol: float | None = None,
+    method: str = DEFAULT_METHOD,
     progress: ProgressCallback | None = None,
 ) -> FixedPointDataset:
     """Sample inputs (by default uniform in ``(low, high)^N``), solve each for its fixed point.
@@ -69,7 +83,7 @@ def generate_dataset(
             (:class:`SignalPlusNoise`); ``low`` and ``high`` are then unused.
         seed: seed of the input sequence.
         chunk_size: inputs solved together.
-        max_time, dtype, device, rtol, atol: passed to :func:`solve_fixed_points`.
+        max_time, dtype, device, rtol, atol, method: passed to :func:`solve_fixed_points`.
         progress: called with the number of newly decided inputs (e.g. ``tqdm.update``).
 
     Returns:
@@ -86,7 +100,9 @@ def generate_dataset(
         (100, 100)
     """
     sampler = check_sampling(network, n_samples, inputs, low, high, chunk_size, seed)
+    check_choice("method", method, list(SOLVERS))
     solver = {"max_time": max_time, "dtype": dtype, "device": device, "rtol": rtol, "atol": atol}
+    solver["method"] = method
     parts = []
     for start in range(0, n_samples, chunk_size):
         rows = min(chunk_size, n_samples - start)
@@ -148,6 +164,7 @@ def dataset_metadata(network, sampler, seed: int, n_samples: int, solver: dict) 
             "dtype": str(solver["dtype"]),
             "rtol": solver["rtol"],
             "atol": solver["atol"],
+            "method": solver.get("method", DEFAULT_METHOD),
         },
         "ffapprox_version": __version__,
         "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),

@@ -16,6 +16,8 @@ import numpy as np
 from ..common import check_choice, check_integer, check_pair, check_real, real_array
 
 SAMPLE_BLOCK = 4096
+# The input cube of Muir (2018): inputs uniform in (-1, 1)^N.
+DEFAULT_LOW, DEFAULT_HIGH = -1.0, 1.0
 
 
 @dataclass(frozen=True)
@@ -23,8 +25,8 @@ class UniformInputs:
     """Inputs uniform in the cube ``(low, high)^N``: the training data of Muir (2018)."""
 
     n_neurons: int
-    low: float = -1.0
-    high: float = 1.0
+    low: float = DEFAULT_LOW
+    high: float = DEFAULT_HIGH
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "n_neurons", check_integer("n_neurons", self.n_neurons))

@@ -13,6 +13,7 @@ from ._options import DEFAULT_MAX_TIME as DEFAULT_MAX_TIME
 from ._options import SolverOptions as SolverOptions
 from ._rk4 import RK4Method as RK4Method
 from ._simulate import simulate as simulate
+from ._solve import DEFAULT_METHOD as DEFAULT_METHOD
 from ._solve import SOLVERS as SOLVERS
 from ._solve import solve_fixed_points as solve_fixed_points
 from ._status import ACCEPTANCE_NAMES as ACCEPTANCE_NAMES

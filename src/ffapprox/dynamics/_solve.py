@@ -18,6 +18,7 @@ from ._status import FixedPointResult
 # one entry here.
 SolverMethod = Callable[[Dynamics, SolverOptions], Callable[..., FixedPointResult]]
 SOLVERS: dict[str, SolverMethod] = {"rk4": RK4Method}
+DEFAULT_METHOD = "rk4"
 
 
 def solve_fixed_points(
@@ -31,7 +32,7 @@ def solve_fixed_points(
     step_size: float | None = None,
     dtype: torch.dtype = torch.float64,
     device: torch.device | str | None = None,
-    method: str = "rk4",
+    method: str = DEFAULT_METHOD,
     progress: ProgressCallback | None = None,
 ) -> FixedPointResult:
     r"""Find, for each input, the stable fixed point the dynamics reach from ``x0``.

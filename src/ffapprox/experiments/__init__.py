@@ -27,7 +27,7 @@ from ._results import SizeMetrics as SizeMetrics
 from ._results import SweepResult as SweepResult
 from ._runner import RUNNERS as RUNNERS
 from ._runner import run_experiment as run_experiment
-from ._summary import summary_lines as summary_lines
+from ._runner import summary_lines as summary_lines
 from ._toml import config_from_dict as config_from_dict
 from ._toml import experiments as experiments
 from ._toml import load_config as load_config

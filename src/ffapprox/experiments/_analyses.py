@@ -100,6 +100,7 @@ class NoiseRejection:
             n_inputs=ctx.config.evaluation.noise_inputs,
             seed=ctx.config.seed,
             max_time=ctx.config.data.max_time,
+            method=ctx.config.data.method,
         )
         for name, metrics in ctx.metrics.items():
             metrics.noise = noise_summary(sweep, name)

@@ -6,10 +6,14 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
-from ..approx import FAMILIES, TRAINING_DEFAULTS
+from ..approx import FAMILIES, TRAINING_DEFAULTS, TrainingSettings
 from ..common import check_choice, check_integer, check_pair, check_real
-from ..dynamics import DEFAULT_MAX_TIME, FORMS
+from ..data import DEFAULT_HIGH, DEFAULT_LOW
+from ..dynamics import DEFAULT_MAX_TIME, DEFAULT_METHOD, FORMS, SOLVERS
 from ..networks import BUILDERS
+from ._metrics import BOUNDARY_BAND
+from ._noise import NOISE_INPUTS
+from ._probes import SWEEP_POINTS
 
 # network.builder: a key of ffapprox.BUILDERS, or "file" for a saved network.
 FILE_BUILDER = "file"
@@ -77,13 +81,14 @@ class DataConfig:
 
     n_samples: int = 500_000
     inputs: str = "uniform"
-    low: float = -1.0
-    high: float = 1.0
+    low: float = DEFAULT_LOW
+    high: float = DEFAULT_HIGH
     amplitude: list[float] = field(default_factory=lambda: [0.5, 1.5])
     noise: list[float] = field(default_factory=lambda: [0.0, 1.0])
     bump_width: float = 0.5
     split: list[float] = field(default_factory=lambda: [0.8, 0.1, 0.1])
     max_time: float = DEFAULT_MAX_TIME
+    method: str = DEFAULT_METHOD  # the fixed-point solver, a key of ffapprox.SOLVERS
 
     def __post_init__(self) -> None:
         check_integer("data.n_samples", self.n_samples, 10)
@@ -100,6 +105,7 @@ class DataConfig:
                 f"data.split must be 3 positive fractions summing to 1, got {self.split}"
             )
         check_real("data.max_time", self.max_time, low=0.0, low_open=True)
+        check_choice("data.method", self.method, list(SOLVERS))
 
 
 _TRAINING_KEYS = ("epochs", "batch_size", "learning_rate", "restarts", "patience")
@@ -116,22 +122,22 @@ class TrainingConfig:
     patience: int = TRAINING_DEFAULTS.patience
 
     def __post_init__(self) -> None:
-        for name in _TRAINING_KEYS:
-            if name == "learning_rate":
-                check_real("training.learning_rate", self.learning_rate, low=0.0, low_open=True)
-            else:
-                check_integer(f"training.{name}", getattr(self, name))
+        try:  # the library's own checks, named as config keys
+            TrainingSettings(**dataclasses.asdict(self))
+        except ValueError as err:
+            raise ValueError(f"training.{err}") from None
 
 
 @dataclass(frozen=True)
 class ModelConfig:
-    """One approximation: its family (a key of ``ffapprox.FAMILIES``) and hidden layer
-    widths (the output layer is implied). Training settings given here override the
-    ``[training]`` table for this model."""
+    """One approximation: its family (a key of ``ffapprox.FAMILIES``), hidden layer widths
+    (the output layer is implied) and the family's other arguments (``params``). Training
+    settings given here override the ``[training]`` table for this model."""
 
     name: str
     hidden: list[int]
     family: str = "mlp"
+    params: dict[str, object] = field(default_factory=dict)  # the family's own arguments
     epochs: int | None = None
     batch_size: int | None = None
     learning_rate: float | None = None
@@ -147,6 +153,15 @@ class ModelConfig:
     def overrides(self) -> dict:
         return {k: getattr(self, k) for k in _TRAINING_KEYS if getattr(self, k) is not None}
 
+    def build(self, network):
+        """A fresh model of this family for ``network``."""
+        n = network.n_neurons
+        family = FAMILIES[self.family]
+        try:
+            return family.build(n, n, network=network, hidden=self.hidden, **self.params)
+        except (TypeError, ValueError) as err:
+            raise ValueError(f"models {self.name!r}: {err}") from None
+
     def settings(self, training: TrainingConfig) -> dict:
         """Keyword arguments of :func:`ffapprox.train` for this model."""
         return dataclasses.asdict(training) | self.overrides()
@@ -156,15 +171,15 @@ class ModelConfig:
 class EvaluationConfig:
     """How the approximations are judged and timed."""
 
-    sweep_points: int = 201
-    boundary_band: float = 0.1
+    sweep_points: int = SWEEP_POINTS
+    boundary_band: float = BOUNDARY_BAND
     timing_repeats: int = 3
     timing_inputs: int = 100_000
     # Hidden widths of the classifier predicting whether an input settles; [] turns it off.
     settle_predictor: list[int] = field(default_factory=lambda: [32, 32])
     # Noise levels sigma of the noise-rejection sweep (data.inputs "bumps" or "patterns").
     noise_levels: list[float] = field(default_factory=lambda: [0.05, 0.1, 0.2, 0.4, 0.8, 1.0])
-    noise_inputs: int = 1000  # clean signals per noise level
+    noise_inputs: int = NOISE_INPUTS  # clean signals per noise level
 
     def __post_init__(self) -> None:
         for k, level in enumerate(self.noise_levels):
@@ -208,8 +223,9 @@ class SweepConfig:
 class ExperimentConfig:
     """A whole run: network -> data -> models -> training -> evaluation.
 
-    With a ``[sweep]`` table the run is a size sweep over random networks (the ``"sweep"``
-    runner); otherwise one network (the ``"single"`` runner).
+    ``kind`` picks the runner (a key of ``RUNNERS``); by default a ``[sweep]`` table makes
+    the run a size sweep over random networks (``"sweep"``), otherwise it runs one network
+    (``"single"``).
     """
 
     name: str = "competition"
@@ -225,6 +241,7 @@ class ExperimentConfig:
     training: TrainingConfig = field(default_factory=TrainingConfig)
     evaluation: EvaluationConfig = field(default_factory=EvaluationConfig)
     sweep: SweepConfig | None = None
+    kind: str | None = None  # a key of RUNNERS; default "sweep" with [sweep], else "single"
 
     def __post_init__(self) -> None:
         _check_word("name", self.name)
@@ -236,9 +253,10 @@ class ExperimentConfig:
             raise ValueError(f"models names must be unique, got {names}")
 
     @property
-    def kind(self) -> str:
-        """The runner: ``"sweep"`` with a ``[sweep]`` table, else ``"single"``."""
-        return "single" if self.sweep is None else "sweep"
+    def runner(self) -> str:
+        """The key of the runner in ``RUNNERS``: ``kind``, or by default ``"sweep"`` with a
+        ``[sweep]`` table and ``"single"`` without."""
+        return self.kind or ("single" if self.sweep is None else "sweep")
 
     def to_dict(self) -> dict:
         """The config as TOML-ready data (unset optional keys left out)."""

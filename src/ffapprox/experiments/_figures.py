@@ -159,8 +159,7 @@ def capacity_figure(models: dict[str, ModelMetrics]) -> Figure:
     fig = Figure(figsize=(9.0, 3.8), layout="constrained")
     left, right = fig.subplots(1, 2)
     for name, model in models.items():
-        sizes = [model.n_inputs, *model.hidden, model.n_outputs]
-        params = sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
+        params = model.n_parameters
         marker = "o^sD"[min(len(model.hidden), 4) - 1]
         points = [(left, 100 * model.relative_rmse, "#1f77b4")]
         if model.competition is not None:

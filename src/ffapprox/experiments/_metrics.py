@@ -10,6 +10,8 @@ import numpy as np
 from ..dynamics import count_status
 from ._results import CompetitionMetrics
 
+# Inputs whose two largest summed partition inputs differ by less count as near the boundary.
+BOUNDARY_BAND = 0.1
 # A partition counts as active when its mean rate exceeds this (rates are O(0.1) here).
 WINNER_THRESHOLD = 1e-6
 
@@ -50,7 +52,7 @@ def competition_metrics(
     approx_rates: np.ndarray,
     partitions: Sequence[Sequence[int]],
     *,
-    boundary_band: float = 0.1,
+    boundary_band: float = BOUNDARY_BAND,
 ) -> CompetitionMetrics:
     """Winner agreement between the recurrent network and the approximation.
 

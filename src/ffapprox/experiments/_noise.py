@@ -18,7 +18,16 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..data import SignalPlusNoise
-from ..dynamics import DEFAULT_MAX_TIME, RecurrentNetwork, Status, solve_fixed_points
+from ..dynamics import (
+    DEFAULT_MAX_TIME,
+    DEFAULT_METHOD,
+    RecurrentNetwork,
+    Status,
+    solve_fixed_points,
+)
+
+# Clean signals of a noise sweep, each with fresh noise at every level.
+NOISE_INPUTS = 1000
 
 
 @dataclass
@@ -62,6 +71,18 @@ class NoiseSweep:
         flat |= {f"{m}_snr_to_recurrent_db": v for m, v in self.snr_to_recurrent_db.items()}
         flat |= {f"{m}_position_error": v for m, v in (self.position_error or {}).items()}
         return flat
+
+    def keys(self) -> list[str]:
+        """The flat names of :meth:`to_json` (``noise_sweep`` returned a dict of them)."""
+        return list(self.to_json())
+
+    def __getitem__(self, name: str):
+        """``sweep["recurrent_snr_db"]`` as when ``noise_sweep`` returned a dict."""
+        if name == "example" and self.example is not None:
+            example = self.example
+            return {"noise": example.noise, "clean": example.clean, "input": example.input,
+                    **example.responses}  # fmt: skip
+        return self.to_json()[name]
 
 
 @dataclass(frozen=True)
@@ -108,9 +129,10 @@ def noise_sweep(
     signals: SignalPlusNoise,
     noise_levels: Sequence[float],
     *,
-    n_inputs: int = 1000,
+    n_inputs: int = NOISE_INPUTS,
     seed: int = 0,
     max_time: float = DEFAULT_MAX_TIME,
+    method: str = DEFAULT_METHOD,
 ) -> NoiseSweep:
     """Input and output SNR, and for bumps the decoded position error, at each noise level.
 
@@ -123,7 +145,7 @@ def noise_sweep(
         ``input_snr_db``, ``n_used``, ``"<method>_snr_db"``, ... of ``metrics.json``).
     """
     clean, labels, amplitude = signals.draw_clean(np.random.default_rng([seed, 1 << 20]), n_inputs)
-    solved = solve_fixed_points(network, clean, max_time=max_time)
+    solved = solve_fixed_points(network, clean, max_time=max_time, method=method)
     clean_ok = solved.status.cpu().numpy() == Status.STABLE
     clean_out = {"recurrent": solved.rates.cpu().numpy()}
     clean_out |= {name: f(clean) for name, f in predictors.items()}
@@ -131,7 +153,7 @@ def noise_sweep(
     for level, sigma in enumerate(noise_levels):
         level_rng = np.random.default_rng([seed, 1 << 21, level])  # not a training block
         noisy = clean + amplitude * sigma * level_rng.standard_normal(clean.shape)
-        result = solve_fixed_points(network, noisy, max_time=max_time)
+        result = solve_fixed_points(network, noisy, max_time=max_time, method=method)
         ok = clean_ok & (result.status.cpu().numpy() == Status.STABLE)
         noisy_out = {"recurrent": result.rates.cpu().numpy()[ok]}
         noisy_out |= {name: f(noisy[ok]) for name, f in predictors.items()}

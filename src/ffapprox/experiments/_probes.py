@@ -12,6 +12,9 @@ import torch
 from ..dynamics import RecurrentNetwork, simulate, solve_fixed_points
 from ._metrics import partition_rates
 
+# Mixtures of the Fig. 2b sweep, from all input to partition B to all to partition A.
+SWEEP_POINTS = 201
+
 
 class Sweep(NamedTuple):
     """Mixture sweep: partition A gets ``alpha``, partition B ``1 - alpha``."""
@@ -28,7 +31,7 @@ def mixture_sweep(
     models: dict[str, Callable[[np.ndarray], np.ndarray]],
     partitions: Sequence[Sequence[int]],
     *,
-    n_points: int = 201,
+    n_points: int = SWEEP_POINTS,
     amplitude: float = 1.0,
 ) -> Sweep:
     """The Fig. 2b experiment of Muir (2018): a linear mixture of input to two partitions.

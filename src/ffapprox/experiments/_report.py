@@ -15,30 +15,27 @@ from ..common import json_ready
 from ..dynamics import RecurrentNetwork
 from ._captions import CAPTIONS, STYLE
 from ._config import ExperimentConfig
-from ._results import ModelMetrics, Outcome, RunResult, SweepResult
-
-
-def _pct(value: float | None) -> str:
-    return "–" if value is None else f"{value:.2%}"
-
+from ._results import ExperimentResult, ModelMetrics, Outcome, RunResult, SweepResult, percent
 
 # Rows of the "at a glance" table of a single-network run: label, value of a model (None
 # when the model has no such figure; a row where no model has one is left out).
 SUMMARY_ROWS: tuple[tuple[str, Callable[[ModelMetrics], str | None]], ...] = (
     ("hidden layers", lambda m: str(m.hidden)),
-    ("relative RMSE", lambda m: _pct(m.relative_rmse)),
-    ("winner agreement", lambda m: m.competition and _pct(m.competition.winner_agreement)),
+    ("relative RMSE", lambda m: percent(m.relative_rmse)),
+    ("winner agreement", lambda m: m.competition and percent(m.competition.winner_agreement)),
     (
         "agreement near boundary",
-        lambda m: m.competition and _pct(m.competition.winner_agreement_near_boundary),
+        lambda m: m.competition and percent(m.competition.winner_agreement_near_boundary),
     ),
     (
         "larger-input rule (approx.)",
-        lambda m: m.competition and _pct(m.competition.ideal_rule_agreement_approximation),
+        lambda m: m.competition and percent(m.competition.ideal_rule_agreement_approximation),
     ),
     (
         "rel. RMSE vs time average (oscillating)",
-        lambda m: m.oscillating and _pct(m.oscillating.oscillating_relative_rmse_to_time_average),
+        lambda m: (
+            m.oscillating and percent(m.oscillating.oscillating_relative_rmse_to_time_average)
+        ),
     ),
     ("smallest SNR gain (dB)", lambda m: m.noise and f"{m.noise.snr_gain_db_min:.2f}"),
     (
@@ -76,7 +73,7 @@ def _cards(cards: list[tuple[str, str]]) -> str:
     return "".join(f"<div class='card'>{k}<b>{v}</b></div>" for k, v in cards)
 
 
-def _single_summary(result: RunResult) -> tuple[str, str, str]:
+def single_report(result: RunResult) -> tuple[str, str, str]:
     """Cards, the at-a-glance table and the status line of a single-network run."""
     solver, models = result.solver, result.models
     cards = [
@@ -91,12 +88,12 @@ def _single_summary(result: RunResult) -> tuple[str, str, str]:
     competition = next(iter(models.values())).competition
     if competition is not None:
         cards.append(
-            ("recurrent picks larger input", _pct(competition.ideal_rule_agreement_recurrent))
+            ("recurrent picks larger input", percent(competition.ideal_rule_agreement_recurrent))
         )
     rows = []
     for label, value in SUMMARY_ROWS:
-        cells = [value(m) or "–" for m in models.values()]
-        if any(c != "–" for c in cells):
+        cells = [value(m) or "-" for m in models.values()]
+        if any(c != "-" for c in cells):
             rows.append([label, *cells])
     settle = result.settle_predictor
     status = ", ".join(f"{name}: {c:,}" for name, c in result.dataset.counts.items())
@@ -114,7 +111,7 @@ def _single_summary(result: RunResult) -> tuple[str, str, str]:
     return _cards(cards), _table(rows, ["", *models]), text
 
 
-def _sweep_summary(result: SweepResult) -> tuple[str, str, str]:
+def sweep_report(result: SweepResult) -> tuple[str, str, str]:
     """Cards, the per-size table and the status line of a size sweep: totals over all
     sizes in the cards, each size in its own row."""
     sizes = list(result.sizes.values())
@@ -131,8 +128,8 @@ def _sweep_summary(result: SweepResult) -> tuple[str, str, str]:
             " / ".join(f"{100 * v:.0f}" for v in s.status_fractions.values()),
             f"{s.solver_steps_p50:.0f} / {s.solver_steps_p99:.0f}",
             f"{s.solver_fixed_points_per_s:,.1f}",
-            _pct(s.relative_rmse) if s.fitted else html.escape(s.skipped or "not fitted"),
-            "–" if s.speedup is None else f"{s.speedup:,.0f}x",
+            percent(s.relative_rmse) if s.fitted else html.escape(s.skipped or "not fitted"),
+            "-" if s.speedup is None else f"{s.speedup:,.0f}x",
         ]
         for s in sizes
     ]
@@ -191,11 +188,15 @@ def _figures(folder: Path, figures: list[str]) -> str:
 
 
 def write_report(
-    path: Path, config: ExperimentConfig, outcome: Outcome, figures: list[str]
+    path: Path,
+    config: ExperimentConfig,
+    outcome: Outcome,
+    figures: list[str],
+    summarise: Callable[[ExperimentResult], tuple[str, str, str]],
 ) -> None:
-    """Write ``report.html`` next to the figures named in ``figures`` (embedded inline)."""
+    """Write ``report.html`` next to the figures named in ``figures`` (embedded inline);
+    ``summarise`` gives the result's cards, at-a-glance table and status line."""
     result = outcome.result
-    summarise = _single_summary if isinstance(result, RunResult) else _sweep_summary
     cards, summary, status = summarise(result)
     metrics = result.to_json()["models"]
     keys = sorted({k for block in metrics.values() for k in block if k != "status_fractions"})

@@ -5,12 +5,17 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import ClassVar, NamedTuple
 
 from matplotlib.figure import Figure
 
 from ..dynamics import RecurrentNetwork
 from ._noise import NoiseSummary, NoiseSweep
+
+
+def percent(value: float | None) -> str:
+    """``12.34%``, or a dash for a figure that does not exist."""
+    return "-" if value is None else f"{value:.2%}"
 
 
 def _flat(record) -> dict:
@@ -61,6 +66,7 @@ class ModelMetrics:
     hidden: list[int]
     n_inputs: int
     n_outputs: int
+    n_parameters: int
     rmse: float
     relative_rmse: float
     approximation_evals_per_s: float
@@ -116,6 +122,8 @@ class DatasetSummary:
 class RunResult:
     """A single-network run (``competition``, ``capacity``, ``ring``, ``noise-rejection``,
     or a user's network)."""
+
+    kind: ClassVar[str] = "single"
 
     name: str
     network: NetworkSummary
@@ -176,6 +184,8 @@ class SweepNetwork:
 @dataclass
 class SweepResult:
     """A size sweep over random networks (``--experiment random``)."""
+
+    kind: ClassVar[str] = "sweep"
 
     name: str
     network: SweepNetwork

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 import tomli_w
 
-from ..common import ProgressFactory, logger, no_progress, write_json
+from ..common import ProgressFactory, check_choice, logger, no_progress, write_json
 from ._config import FILE_BUILDER, ExperimentConfig
-from ._report import write_report
+from ._report import single_report, sweep_report, write_report
 from ._results import ExperimentResult, Outcome
 from ._setup import run_folder
 from ._single import SingleNetworkRunner
+from ._summary import single_summary, sweep_summary
 from ._sweep import SizeSweepRunner
 
 
@@ -25,15 +28,34 @@ class Runner(Protocol):
     def run(self, work: Path, progress: ProgressFactory) -> Outcome: ...
 
 
-# ExperimentConfig.kind -> runner. A new kind of experiment is one module and one entry.
-RUNNERS: dict[str, type[Runner]] = {"single": SingleNetworkRunner, "sweep": SizeSweepRunner}
+@dataclass(frozen=True)
+class Kind:
+    """A kind of experiment: its runner, and how its result is summarised on the command
+    line (lines of text) and at the top of the report (cards, table, status line)."""
+
+    runner: type[Runner]
+    summary: Callable[[ExperimentResult], list[str]]
+    report: Callable[[ExperimentResult], tuple[str, str, str]]
+
+
+# ExperimentConfig.runner -> kind. A new kind is a runner module, its result record (with a
+# ``kind`` class attribute naming the entry) and its two renderers, and one entry here.
+RUNNERS: dict[str, Kind] = {
+    "single": Kind(SingleNetworkRunner, single_summary, single_report),
+    "sweep": Kind(SizeSweepRunner, sweep_summary, sweep_report),
+}
+
+
+def summary_lines(result: ExperimentResult) -> list[str]:
+    """What ``ffapprox run`` prints about a finished run (the report's path comes after)."""
+    return RUNNERS[result.kind].summary(result)
 
 
 def _config_toml(config: ExperimentConfig) -> str:
     """The config as the run folder keeps it: a saved network is referred to by the copy
     in the run folder, so that ``ffapprox run --config RUN/config.toml`` re-runs it."""
     data = config.to_dict()
-    if config.network.builder == FILE_BUILDER and config.kind == "single":
+    if config.network.builder == FILE_BUILDER and config.runner == "single":
         data["network"]["path"] = "network.npz"
     return tomli_w.dumps(data)
 
@@ -57,7 +79,8 @@ def run_experiment(
         base: folder that relative paths in ``config`` refer to.
         progress: progress-bar factory (default: none).
     """
-    runner = RUNNERS[config.kind](config, base)
+    kind = RUNNERS[check_choice("kind", config.runner, list(RUNNERS))]
+    runner = kind.runner(config, base)
     with run_folder(Path(out)) as work:
         (work / "config.toml").write_text(_config_toml(config))
         outcome = runner.run(work, progress)
@@ -65,5 +88,5 @@ def run_experiment(
         for filename, figure in outcome.figures.items():
             figure.savefig(work / filename, dpi=130)
         write_json(work / "metrics.json", outcome.result.to_json())
-        write_report(work / "report.html", config, outcome, sorted(outcome.figures))
+        write_report(work / "report.html", config, outcome, sorted(outcome.figures), kind.report)
     return outcome.result

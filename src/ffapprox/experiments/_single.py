@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..approx import export_onnx, get_family, train
+from ..approx import export_onnx, train
 from ..common import ProgressFactory, logger, machine_info, throughput
 from ..data import generate_dataset
 from ..dynamics import default_step_size, solve_fixed_points
@@ -75,7 +75,7 @@ def _solve_dataset(ctx: RunContext) -> None:
     with ctx.progress(data.n_samples, "fixed points") as update:
         ctx.dataset = generate_dataset(
             ctx.network, data.n_samples, inputs=ctx.sampler, seed=config.seed,
-            max_time=data.max_time, progress=update,
+            max_time=data.max_time, method=data.method, progress=update,
         )  # fmt: skip
     ctx.dataset.save(ctx.work / "dataset.npz")
     ctx.splits = ctx.dataset.split(tuple(data.split), seed=config.seed)
@@ -87,10 +87,9 @@ def _train_models(ctx: RunContext) -> None:
     train_set, validation_set, _ = ctx.splits
     test_inputs, _ = ctx.test_stable
     (ctx.work / "models").mkdir()
-    n = ctx.network.n_neurons
     for spec in ctx.config.models:
         logger.info(f"Training {spec.name} approximation, hidden layers {spec.hidden}")
-        model = get_family(spec.family).model(n, spec.hidden, n)
+        model = spec.build(ctx.network)
         settings = spec.settings(ctx.config.training)
         with ctx.progress(settings["epochs"], f"train {spec.name}", "epoch") as update:
             ctx.histories[spec.name] = train(
@@ -110,16 +109,20 @@ def _evaluate(ctx: RunContext) -> SolverSummary:
     train_set, validation_set, test_set = ctx.splits
     timing_inputs = ctx.dataset.inputs[: evaluation.timing_inputs]
     solver_rate = throughput(
-        lambda u: solve_fixed_points(network, u), timing_inputs, evaluation.timing_repeats
+        lambda u: solve_fixed_points(network, u, method=ctx.config.data.method),
+        timing_inputs,
+        evaluation.timing_repeats,
     )
     ctx.per_input["solver (exact)"] = 1.0 / solver_rate
     steps = test_set.steps[test_set.stable_mask]
     _, test_rates = ctx.test_stable
-    for name, model in ctx.models.items():
+    for spec in ctx.config.models:
+        name, model = spec.name, ctx.models[spec.name]
         rate = throughput(model.predict, timing_inputs, max(5, evaluation.timing_repeats))
         history = ctx.histories[name]
         ctx.metrics[name] = ModelMetrics(
-            hidden=list(model.hidden), n_inputs=model.n_inputs, n_outputs=model.n_outputs,
+            hidden=list(spec.hidden), n_inputs=model.n_inputs, n_outputs=model.n_outputs,
+            n_parameters=model.n_parameters,
             **error_metrics(ctx.predictions[name], test_rates)._asdict(),
             approximation_evals_per_s=rate, speedup=rate / solver_rate,
             best_validation_loss=float(history.best_validation_loss),

@@ -1,8 +1,9 @@
-"""The lines ``ffapprox run`` prints when it finishes, rendered from the typed result."""
+"""The lines ``ffapprox run`` prints when it finishes, rendered from the typed result
+(one function per kind of result; ``RUNNERS`` says which)."""
 
 from __future__ import annotations
 
-from ._results import ExperimentResult, RunResult, SweepResult
+from ._results import RunResult, SweepResult, percent
 
 
 def _aligned(rows: list[tuple[str, ...]]) -> list[str]:
@@ -10,11 +11,8 @@ def _aligned(rows: list[tuple[str, ...]]) -> list[str]:
     return ["  ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
 
 
-def _pct(value: float | None) -> str:
-    return "-" if value is None else f"{value:.2%}"
-
-
-def _single(result: RunResult) -> list[str]:
+def single_summary(result: RunResult) -> list[str]:
+    """Per model: error, winner agreement, speed; then noise and settle lines."""
     rows = [("model", "hidden", "rel. RMSE", "winner agr.", "near bound.", "evals/s", "speed-up")]
     for name, m in result.models.items():
         competition = m.competition
@@ -22,9 +20,9 @@ def _single(result: RunResult) -> list[str]:
             (
                 name,
                 "x".join(map(str, m.hidden)),
-                _pct(m.relative_rmse),
-                _pct(competition and competition.winner_agreement),
-                _pct(competition and competition.winner_agreement_near_boundary),
+                percent(m.relative_rmse),
+                percent(competition and competition.winner_agreement),
+                percent(competition and competition.winner_agreement_near_boundary),
                 f"{m.approximation_evals_per_s:,.0f}",
                 f"{m.speedup:,.0f}x",
             )
@@ -52,15 +50,16 @@ def _single(result: RunResult) -> list[str]:
     return lines
 
 
-def _sweep(result: SweepResult) -> list[str]:
+def sweep_summary(result: SweepResult) -> list[str]:
+    """Per size: outcomes, solver cost, the approximation's error (or why none)."""
     rows = [("N", "stable", "steps p50/p99", "rel. RMSE", "fixed points/s", "speed-up")]
     for s in result.sizes.values():
         rows.append(
             (
                 str(s.n_neurons),
-                _pct(s.status_fractions["stable"]),
+                percent(s.status_fractions["stable"]),
                 f"{s.solver_steps_p50:.0f}/{s.solver_steps_p99:.0f}",
-                _pct(s.relative_rmse) if s.fitted else "not fitted",
+                percent(s.relative_rmse) if s.fitted else "not fitted",
                 f"{s.solver_fixed_points_per_s:,.1f}",
                 "-" if s.speedup is None else f"{s.speedup:,.0f}x",
             )
@@ -74,8 +73,3 @@ def _sweep(result: SweepResult) -> list[str]:
         f"over all sizes; run took {result.wall_seconds:.0f} s."
     )
     return lines
-
-
-def summary_lines(result: ExperimentResult) -> list[str]:
-    """What ``ffapprox run`` prints about a finished run (the report's path comes after)."""
-    return _single(result) if isinstance(result, RunResult) else _sweep(result)

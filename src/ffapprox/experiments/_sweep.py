@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
-from ..approx import get_family, train
+from ..approx import train
 from ..common import ProgressFactory, logger, machine_info, throughput
 from ..data import generate_dataset
 from ..dynamics import STATUS_NAMES, solve_fixed_points
@@ -29,6 +29,8 @@ class SizeSweepRunner:
     first ``[[models]]`` entry is the architecture."""
 
     def __init__(self, config: ExperimentConfig, base: Path | None) -> None:
+        if config.sweep is None:
+            raise ValueError('kind = "sweep" needs a [sweep] table')
         self.config = config
         sweep = config.sweep
         builder = BUILDERS[SWEEP_BUILDER]
@@ -64,7 +66,7 @@ class SizeSweepRunner:
         with progress(n_samples, f"N={n}") as update:
             data = generate_dataset(
                 network, n_samples, seed=config.seed, max_time=config.data.max_time,
-                progress=update,
+                method=config.data.method, progress=update,
             )  # fmt: skip
         train_set, validation_set, test_set = data.split(
             tuple(config.data.split), seed=config.seed
@@ -75,7 +77,9 @@ class SizeSweepRunner:
             solver_steps_p50=float(np.percentile(test_set.steps, 50)),
             solver_steps_p99=float(np.percentile(test_set.steps, 99)),
             solver_fixed_points_per_s=throughput(
-                lambda u: solve_fixed_points(network, u), test_set.inputs, 1
+                lambda u: solve_fixed_points(network, u, method=config.data.method),
+                test_set.inputs,
+                1,
             ),
         )  # fmt: skip
         stable = test_set.stable_mask
@@ -88,7 +92,7 @@ class SizeSweepRunner:
             logger.info(f"N = {n}: {size.skipped}")
             return size, data.counts()
         logger.info(f"N = {n}: training hidden layers {spec.hidden}")
-        model = get_family(spec.family).model(n, spec.hidden, n)
+        model = spec.build(network)
         train(model, train_set, validation=validation_set, seed=config.seed,
               **spec.settings(config.training))  # fmt: skip
         errors = error_metrics(model.predict(test_set.inputs[stable]), test_set.rates[stable])

@@ -12,10 +12,12 @@ from pathlib import Path
 from ._config import ExperimentConfig
 
 # Keys of [network] before builders took their arguments from network.params: the
-# partitioned builder's, written flat. Configs written that way still load.
-LEGACY_PARTITIONED_KEYS = (
-    "n_partitions", "partition_size", "n_inhibitory", "w_E", "w_I", "bias", "tau_E", "tau_I"
-)  # fmt: skip
+# partitioned builder's, written flat, with their defaults of then. Configs written that way
+# still load; run folders of then wrote all of them, defaults included, for every builder.
+LEGACY_PARTITIONED_KEYS = {
+    "n_partitions": 2, "partition_size": 2, "n_inhibitory": 1, "w_E": 2.5, "w_I": 8.0,
+    "bias": 0.0, "tau_E": 1.0, "tau_I": 0.5,
+}  # fmt: skip
 _CONFIGS = "experiments/configs"
 
 
@@ -73,14 +75,17 @@ def _upgrade(data: dict) -> dict:
     if not isinstance(network, dict) or not set(network) & set(LEGACY_PARTITIONED_KEYS):
         return data
     legacy = {k: v for k, v in network.items() if k in LEGACY_PARTITIONED_KEYS}
+    rest = {k: v for k, v in network.items() if k not in LEGACY_PARTITIONED_KEYS}
     if network.get("builder", "partitioned") != "partitioned":
-        raise ValueError(
-            f'network.{sorted(legacy)[0]} applies to builder = "partitioned", '
-            f"not {network['builder']!r}"
-        )
+        changed = sorted(k for k, v in legacy.items() if v != LEGACY_PARTITIONED_KEYS[k])
+        if changed:
+            raise ValueError(
+                f'network.{changed[0]} applies to builder = "partitioned", '
+                f"not {network['builder']!r}"
+            )
+        return dict(data, network=rest)
     if "params" in network:
         raise ValueError(f"give network.{sorted(legacy)[0]} inside network.params, not beside it")
-    rest = {k: v for k, v in network.items() if k not in LEGACY_PARTITIONED_KEYS}
     return dict(data, network=dict(rest, params=legacy))
 
 
