@@ -102,3 +102,29 @@ def integrate_reference(
         assert solution.success, solution.message
         out[row] = solution.y[:, -1]
     return out
+
+
+def polish(network: RecurrentNetwork, inputs: np.ndarray, state: np.ndarray):
+    """One exact solve on each row's active set: ``(x*, consistent)``.
+
+    ``x* = (I - W D)^-1 (i - b)`` (threshold-linear; ``I - D W`` rectified-recurrent) with
+    ``D`` the active set of ``state``; ``consistent`` where ``x*`` lies in that region.
+    Written from the equations, independently of the package.
+    """
+    n = network.n_neurons
+    drive = np.atleast_2d(inputs) - network.bias
+    out = np.full_like(drive, np.nan)
+    consistent = np.zeros(len(drive), dtype=bool)
+    for row, (d, x) in enumerate(zip(drive, np.atleast_2d(state), strict=True)):
+        threshold_linear = network.form == "threshold-linear"
+        switching = x if threshold_linear else network.weights @ x
+        active = (switching > 0).astype(float)
+        if threshold_linear:
+            system = np.eye(n) - network.weights * active[None, :]
+        else:
+            system = np.eye(n) - active[:, None] * network.weights
+        fixed = np.linalg.solve(system, d)
+        s = fixed if threshold_linear else network.weights @ fixed
+        consistent[row] = bool(np.all(np.where(active > 0, s >= -1e-12, s <= 1e-12)))
+        out[row] = fixed
+    return out, consistent

@@ -13,7 +13,8 @@ from ._status import Acceptance, FixedPointResult, Status
 class RegionCertifier:
     r"""Accepts a row at its current region's exact fixed point when that is justified.
 
-    For rows whose active set did not change since the previous check, the region's fixed
+    For rows whose active set (over the neurons whose switching matters, see
+    ``Dynamics.effective``) did not change since the previous check, the region's fixed
     point ``x* = M^-1 drive`` is computed (one linear solve, cached per active set). It is
     accepted when it lies in the region (consistent signs, within tolerance), the region is
     stable (every eigenvalue of its Jacobian has negative real part) and either
@@ -48,7 +49,9 @@ class RegionCertifier:
         fixed = table.fixed_points(regions, drive[idx])
         s_fixed = dyn.switching(fixed)
         tol = self.atol + self.rtol * s_fixed.abs()
-        consistent = torch.where(active, s_fixed >= -tol, s_fixed <= tol).all(1)
+        # Active sets cover the neurons whose switching matters (``dyn.effective``); the
+        # others may sit on either side of their threshold.
+        consistent = (torch.where(active, s_fixed >= -tol, s_fixed <= tol) | ~dyn.effective).all(1)
         sub = torch.nonzero(consistent)[:, 0]
         if sub.numel() == 0:
             return accept
@@ -56,7 +59,7 @@ class RegionCertifier:
         error = x[idx[sub]] - fixed[sub]
         radius = (error * gather_apply(stability.lyapunov, local, error)).sum(1)
         reach = radius.clamp_min(0).sqrt()[:, None] * stability.gains[local]
-        inside = (reach < s_fixed[sub].abs()) | (dyn.switch_row_norm == 0)
+        inside = (reach < s_fixed[sub].abs()) | (dyn.switch_row_norm == 0) | ~dyn.effective
         max_real = stability.max_real[local]
         certified = inside.all(1)
         ok = (max_real < 0) & (certified | converged[idx[sub]])

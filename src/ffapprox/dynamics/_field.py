@@ -38,6 +38,12 @@ class Dynamics:
             np.ones(n) if self.threshold_linear else np.linalg.norm(network.weights, axis=1)
         )
         self.switch_row_norm = torch.as_tensor(switch_rows, dtype=dtype, device=self.device)
+        # Neurons whose rectification can change the dynamics: threshold-linear, those whose
+        # rate feeds some neuron (a nonzero column of W); rectified-recurrent, those with a
+        # nonzero row (s_j = (W x)_j is not identically 0). The others only report.
+        feeds = network.weights != 0
+        effective = feeds.any(0) if self.threshold_linear else feeds.any(1)
+        self.effective = torch.as_tensor(effective, device=self.device)
 
     def switching(self, x: torch.Tensor) -> torch.Tensor:
         return x if self.threshold_linear else x @ self.weights_t

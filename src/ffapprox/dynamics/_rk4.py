@@ -45,7 +45,7 @@ class RK4Method:
         rows = Rows(index=torch.arange(b, device=drive.device), drive=drive, x=x)
         rows["scaled_drive"] = drive * self.dyn.rate
         self.diverging.start(rows, drive, x)
-        self.oscillation.start(rows, self.dyn.switching(x) > 0)
+        self.oscillation.start(rows, self._active(x))
         for step in range(1, self.max_steps + 1):
             rows["x"] = self.dyn.rk4_step(rows["x"], rows["scaled_drive"], self.h)
             if step % self.check_every and step != self.max_steps:
@@ -65,10 +65,15 @@ class RK4Method:
             progress(rows.count)
         return out
 
+    def _active(self, x: torch.Tensor) -> torch.Tensor:
+        """Active sets, restricted to the neurons whose switching matters (a neuron that
+        only reports crossing its threshold is no change of region)."""
+        return (self.dyn.switching(x) > 0) & self.dyn.effective
+
     def _check(self, rows: Rows, step: int, out: FixedPointResult) -> torch.Tensor:
         decided = self.diverging(rows)
         out.record(rows["index"][decided], step, Status.DIVERGING)
-        changed = self.oscillation.observe(rows, self.dyn.switching(rows["x"]) > 0)
+        changed = self.oscillation.observe(rows, self._active(rows["x"]))
         candidates = torch.nonzero(~changed & ~decided)[:, 0]
         if candidates.numel():
             accepted = self.certify(rows, candidates, step * self.h, step, out)
