@@ -1,121 +1,21 @@
-"""Other ways to find a network's fixed points, written the usual way, for the benchmark.
+"""Fixed-point iterations as deep-equilibrium libraries run them, for the benchmark (the ODE
+peers are in ``_ode_peers``).
 
-Each peer returns a :class:`PeerResult`: the state it reports (float64, on the CPU) and
-whether it claims convergence for each input. Nothing here knows about ffapprox's solver;
-the benchmark judges every answer with :func:`ffapprox.vector_field`. Optional libraries
-(scipy, torchdiffeq, torchdeq) are imported inside the functions that need them.
+Each peer returns a :class:`PeerResult`: the state it reports and whether it claims
+convergence for each input. Nothing here knows about ffapprox's solver; the benchmark
+judges every answer with :func:`ffapprox.vector_field`. torchdeq is imported inside the
+function that uses it.
 """
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
-import numpy as np
 import torch
 
-from ..dynamics import DEFAULT_MAX_TIME, RecurrentNetwork
+from ..dynamics import RecurrentNetwork
 from ._extra import INSTALL_HINT
-
-# Steady state for the ODE peers: max_j |dx_j/dt| at or below this.
-STEADY_TOLERANCE = 1e-8
-ODE_RTOL, ODE_ATOL = 1e-8, 1e-10
-MAX_TIME = DEFAULT_MAX_TIME
-
-
-class PeerResult(NamedTuple):
-    """What a peer method reported.
-
-    Attributes:
-        state: the method's final ``x`` (B, N): float64 numpy for the ODE peers, a tensor
-            for the iterations; NaN where it gave none.
-        converged: the method's own claim of convergence (B,), bool.
-        iterations: what the method spent: iterations (fixed-point methods), ``odeint``
-            calls (torchdiffeq) or right-hand-side evaluations in total (scipy).
-    """
-
-    state: np.ndarray
-    converged: np.ndarray
-    iterations: int
-
-
-def _field_parts(network: RecurrentNetwork, inputs: np.ndarray):
-    if network.form != "threshold-linear":
-        raise ValueError(f"peers implement the threshold-linear form only, got {network.form!r}")
-    drive = np.atleast_2d(np.asarray(inputs, dtype=np.float64)) - network.bias
-    return network.weights, network.tau, drive
-
-
-def solve_ivp_steady_state(
-    network: RecurrentNetwork, inputs, *, steady_tolerance: float = STEADY_TOLERANCE
-) -> PeerResult:
-    """One ``scipy.integrate.solve_ivp`` call per input (RK45), the common recipe.
-
-    Integrates ``tau dx/dt = -x + W[x]^+ + i - b`` from rest with rtol 1e-8 / atol 1e-10 and
-    a terminal event at ``max|dx/dt| = steady_tolerance`` (default 1e-8); converged when the
-    event fired before 500 tau.
-    """
-    from scipy.integrate import solve_ivp
-
-    weights, tau, drive = _field_parts(network, inputs)
-    state = np.full(drive.shape, np.nan)
-    converged = np.zeros(len(drive), dtype=bool)
-    evaluations = 0
-    for row, d in enumerate(drive):
-
-        def field(t, x, d=d):
-            return (-x + weights @ np.maximum(x, 0.0) + d) / tau
-
-        def settled(t, x, d=d):
-            return np.abs(field(t, x, d)).max() - steady_tolerance
-
-        settled.terminal = True
-        solution = solve_ivp(
-            field,
-            (0.0, MAX_TIME),
-            np.zeros_like(d),
-            method="RK45",
-            rtol=ODE_RTOL,
-            atol=ODE_ATOL,
-            events=settled,
-        )
-        evaluations += solution.nfev
-        converged[row] = solution.status == 1
-        state[row] = solution.y_events[0][0] if converged[row] else solution.y[:, -1]
-    return PeerResult(state, converged, evaluations)
-
-
-def odeint_steady_state(
-    network: RecurrentNetwork, inputs: torch.Tensor, *, first_horizon: float = 1.0
-) -> PeerResult:
-    """The whole batch through ``torchdiffeq.odeint`` (dopri5) over doubling horizons.
-
-    Integrates from rest to ``T``, then on from ``T`` to ``2T`` and so on, until every
-    input has ``max|dx/dt| <= 1e-8`` or the horizon passes 500 tau. The adaptive step is
-    shared by the batch (torchdiffeq's error norm covers the whole tensor), as in any
-    batched ``odeint`` call.
-    """
-    from torchdiffeq import odeint
-
-    dtype, device = inputs.dtype, inputs.device
-    weights, tau, bias = network.tensors(dtype, device)
-    drive = inputs - bias
-    weights_t = weights.T.contiguous()
-
-    def field(t, x):
-        return (torch.relu(x) @ weights_t - x + drive) / tau
-
-    x = torch.zeros_like(drive)
-    start, horizon, evaluations = 0.0, first_horizon, 0
-    while True:
-        times = torch.tensor([start, horizon], dtype=dtype, device=device)
-        x = odeint(field, x, times, method="dopri5", rtol=ODE_RTOL, atol=ODE_ATOL)[-1]
-        evaluations += 1
-        settled = field(None, x).abs().amax(1) <= STEADY_TOLERANCE
-        if bool(settled.all()) or horizon >= MAX_TIME:
-            break
-        start, horizon = horizon, min(2 * horizon, MAX_TIME)
-    state = x.detach().to("cpu", torch.float64).numpy()
-    return PeerResult(state, settled.cpu().numpy(), evaluations)
+from ._ode_peers import PeerResult
+from ._ode_peers import odeint_steady_state as odeint_steady_state
+from ._ode_peers import solve_ivp_steady_state as solve_ivp_steady_state
 
 
 def fixed_point_map(network: RecurrentNetwork, inputs: torch.Tensor):
