@@ -167,7 +167,7 @@ def test_unusable_output_folder_is_refused_before_any_work(trained, tmp_path, mo
     (tmp_path / "notes").mkdir()
     (tmp_path / "notes" / "keep.txt").write_text("mine")
     result = invoke("train", trained / "data.npz", "-o", tmp_path / "notes")
-    assert_bad_input(result, "not a model folder")
+    assert_bad_input(result, "holds other files (keep.txt)")
     # Permission bits do not stop root, so the check itself is shown an unwritable folder.
     unwritable = os.fspath(tmp_path)
     monkeypatch.setattr(os, "access", lambda path, mode: os.fspath(path) != unwritable)

@@ -134,7 +134,7 @@ def _text(path) -> None:
         (lambda p: np.save(p, np.array([[1.0, np.nan, 0.0]])), "inputs must be finite"),
         (lambda p: np.save(p, np.array([[1.0, np.inf, 0.0]])), "inputs must be finite"),
         (lambda p: np.save(p, np.ones((2, 4))), "inputs must have shape"),
-        (lambda p: np.save(p, np.ones((2, 3, 1))), "inputs must have shape"),
+        (lambda p: np.save(p, np.ones((2, 3, 1))), "must hold a 2-d array, got shape (2, 3, 1)"),
         (lambda p: np.save(p, np.array(["a", "b", "c"])), "integer or real"),
         (lambda p: np.save(p, np.array([[1, None, 2]], dtype=object)), "not a readable"),
         (_corrupt, "not a readable"),

@@ -105,8 +105,16 @@ def test_save_refuses_to_clobber_other_things(tmp_path):
     occupied = tmp_path / "notes"
     occupied.mkdir()
     (occupied / "keep.txt").write_text("mine")
-    with pytest.raises(ValueError, match="not a model folder"):
+    with pytest.raises(ValueError, match=r"holds other files \(keep.txt\)"):
         make_model().save(occupied)
+    assert sorted(p.name for p in occupied.iterdir()) == ["keep.txt"]
+    # Told to, it writes the model's own two files and leaves the rest alone.
+    make_model().save(occupied, force=True)
+    assert sorted(p.name for p in occupied.iterdir()) == [
+        "keep.txt",
+        "model.json",
+        "model.safetensors",
+    ]
     assert (occupied / "keep.txt").read_text() == "mine"
     with pytest.raises(ValueError, match="does not exist"):
         make_model().save(tmp_path / "missing" / "model")
@@ -140,13 +148,15 @@ def test_load_checks_the_architecture_against_the_weights_first(tmp_path):
     folder = tmp_path / "model"
     make_model().save(folder)
     config = json.loads((folder / "model.json").read_text())
-    # The second would need terabytes if the model were built before the check.
-    for hidden, tensor in (([5, 6], "layers.0.weight"), ([7, 10**12], "layers.1.weight")):
-        (folder / "model.json").write_text(json.dumps(config | {"hidden": hidden}))
-        with pytest.raises(ValueError, match="does not match the weights") as caught:
-            FeedForwardApproximation.load(folder)
-        message = str(caught.value)
-        assert "\n" not in message and str(folder) in message and tensor in message
+    (folder / "model.json").write_text(json.dumps(config | {"hidden": [5, 6]}))
+    with pytest.raises(ValueError, match="does not match the weights") as caught:
+        FeedForwardApproximation.load(folder)
+    message = str(caught.value)
+    assert "\n" not in message and str(folder) in message and "layers.0.weight" in message
+    # This one would need terabytes if the model were built before the checks.
+    (folder / "model.json").write_text(json.dumps(config | {"hidden": [7, 10**12]}))
+    with pytest.raises(ValueError, match="would need .* of memory"):
+        FeedForwardApproximation.load(folder)
     (folder / "model.json").write_text(json.dumps(config | {"hidden": [7, "six"]}))
     with pytest.raises(ValueError, match="hidden must be an integer"):
         FeedForwardApproximation.load(folder)
@@ -164,26 +174,51 @@ def test_saved_model_follows_the_umask(tmp_path):
         assert stat.S_IMODE((folder / name).stat().st_mode) == 0o640, name
 
 
-def test_failed_replace_keeps_the_old_model(tmp_path, monkeypatch):
+@pytest.mark.parametrize("failing", ["model.safetensors", "model.json"])
+def test_interrupted_replace_never_serves_a_mixed_model(tmp_path, monkeypatch, failing):
     folder = tmp_path / "model"
     old = make_model(seed=1)
     old.save(folder)
-    real_replace, failures = os.replace, []
+    real_replace = os.replace
 
     def failing_replace(source, target):
-        if os.fspath(target) == os.fspath(folder) and not failures:
-            failures.append(source)  # the new model's rename fails, moving the old back works
+        if os.path.basename(os.fspath(target)) == failing:
             raise OSError("simulated rename failure")
         real_replace(source, target)
 
     monkeypatch.setattr(os, "replace", failing_replace)
-    with pytest.raises(OSError, match="simulated"):
+    with pytest.raises(ValueError, match="simulated"):
         make_model(seed=2).save(folder)
     monkeypatch.undo()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]
-    loaded = FeedForwardApproximation.load(folder)
-    for a, b in zip(old.state_dict().values(), loaded.state_dict().values(), strict=True):
-        assert torch.equal(a, b)
+    assert sorted(p.name for p in folder.iterdir()) == ["model.json", "model.safetensors"]
+    if failing == "model.safetensors":  # nothing replaced: the old model, intact
+        loaded = FeedForwardApproximation.load(folder)
+        for a, b in zip(old.state_dict().values(), loaded.state_dict().values(), strict=True):
+            assert torch.equal(a, b)
+    else:  # new weights beside the old model.json: refused, never served
+        with pytest.raises(ValueError, match="not the file model.json was written with"):
+            FeedForwardApproximation.load(folder)
+
+
+def test_non_finite_weights_are_never_saved_or_loaded(tmp_path):
+    model = make_model()
+    with torch.no_grad():
+        model.layers[0].weight[0, 0] = float("nan")
+    with pytest.raises(ValueError, match="NaN or inf"):
+        model.save(tmp_path / "nan")
+    assert not (tmp_path / "nan").exists()
+    good = make_model()
+    good.save(tmp_path / "good")
+    from safetensors.torch import load_file, save_file
+
+    weights = load_file(tmp_path / "good" / "model.safetensors")
+    weights["layers.0.bias"][0] = float("inf")
+    save_file(weights, tmp_path / "good" / "model.safetensors")
+    config = json.loads((tmp_path / "good" / "model.json").read_text())
+    del config["weights_sha256"]  # a hand-edited folder: the values themselves are checked
+    (tmp_path / "good" / "model.json").write_text(json.dumps(config))
+    with pytest.raises(ValueError, match="NaN or inf"):
+        FeedForwardApproximation.load(tmp_path / "good")
 
 
 @pytest.mark.parametrize("device", ["foo", "cuda:99"])

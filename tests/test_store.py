@@ -130,13 +130,14 @@ def test_streaming_training_reads_one_chunk_at_a_time(tmp_path, monkeypatch):
     store = open_dataset(path)
     assert isinstance(store, ZarrDataset) and store.n_chunks == 16
     sizes = []
-    original = ZarrDataset.rows
+    original = ZarrDataset.read_chunk
 
-    def recording(self, index):
-        sizes.append(index.stop - index.start)
-        return original(self, index)
+    def recording(self, chunk):
+        arrays = original(self, chunk)
+        sizes.append(len(arrays["inputs"]))
+        return arrays
 
-    monkeypatch.setattr(ZarrDataset, "rows", recording)
+    monkeypatch.setattr(ZarrDataset, "read_chunk", recording)
     model = FeedForwardApproximation(5, [16, 16], 5)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)

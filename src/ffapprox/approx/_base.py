@@ -88,9 +88,10 @@ class Approximation(torch.nn.Module):
         result = torch.cat(out) if out else x.new_zeros((0, self.n_outputs))
         return result.cpu().numpy()
 
-    def save(self, directory) -> None:
-        """Write ``model.safetensors`` and ``model.json`` into ``directory`` (atomically)."""
-        save_model(self, directory)
+    def save(self, directory, *, force: bool = False) -> None:
+        """Write ``model.safetensors`` and ``model.json`` into ``directory`` (atomically);
+        a folder holding other files is refused unless ``force`` (they are kept)."""
+        save_model(self, directory, force=force)
 
     @classmethod
     def load(cls, directory):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import inspect
 import json
 import os
@@ -65,65 +66,94 @@ def read_config(directory: str | os.PathLike) -> dict:
     return config
 
 
-def check_model_folder(directory: str | os.PathLike) -> Path:
+# The files a model folder holds; saving replaces these and nothing else.
+MODEL_FILES = (WEIGHTS_FILE, CONFIG_FILE)
+
+
+def check_model_folder(directory: str | os.PathLike, *, force: bool = False) -> Path:
     """``directory`` as a Path if :func:`save_model` may write there, else ``ValueError``.
 
-    Its parent folder must exist, and ``directory`` must be absent, empty or a model folder.
+    Its parent folder must exist; ``directory`` must be absent, empty, or hold only a
+    model's own files -- other files are refused unless ``force`` (they are then kept).
     """
     directory = Path(directory)
     parent = folder_of(directory)
     if not parent.is_dir():
         raise ValueError(f"output folder {str(parent)!r} does not exist")
-    if directory.exists() and not (
-        directory.is_dir()
-        and (not any(directory.iterdir()) or (directory / CONFIG_FILE).is_file())
-    ):
+    if directory.exists() and not directory.is_dir():
+        raise ValueError(f"model directory {str(directory)!r} exists and is not a folder")
+    others = []
+    if directory.is_dir():
+        # Hidden temporaries of an interrupted save (``.model.json.*``) are not the user's.
+        leftover = tuple(f".{name}." for name in MODEL_FILES)
+        others = sorted(
+            p.name for p in directory.iterdir()
+            if p.name not in MODEL_FILES and not p.name.startswith(leftover)
+        )  # fmt: skip
+    if others and not force:
+        shown = ", ".join(others[:3]) + (", ..." if len(others) > 3 else "")
         raise ValueError(
-            f"model directory {str(directory)!r} exists and is not a model folder; "
-            "refusing to overwrite it"
+            f"model directory {str(directory)!r} holds other files ({shown}); refusing to "
+            f"write a model there (--force writes only {' and '.join(MODEL_FILES)})"
         )
     return directory
 
 
-def save_model(model, directory: str | os.PathLike) -> None:
+def _check_finite(tensors: dict, where: str) -> None:
+    for name, tensor in tensors.items():
+        if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
+            raise ValueError(f"{where}: {name} has NaN or inf entries")
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def save_model(model, directory: str | os.PathLike, *, force: bool = False) -> None:
     """Write ``model.safetensors`` and ``model.json`` into ``directory``.
 
-    Everything is written into a temporary folder beside ``directory`` and renamed into
-    place, so a failed write leaves no partial model and keeps any previous one. An
-    existing model folder is replaced; any other existing, non-empty path is refused.
-    The folder and files get the usual permissions under the process umask.
+    A new folder is written under a temporary name beside it and renamed, so a failed
+    write leaves nothing. In an existing folder each of the two files is written under a
+    temporary name and renamed over the old one, weights first; ``model.json`` records the
+    weights' SHA-256, so that a pair left mixed by an interruption is refused when loaded.
+    Other files in the folder are refused unless ``force`` (and then left alone). A model
+    with NaN or inf weights is refused.
     """
-    directory = check_model_folder(directory)
-    parent = folder_of(directory)
-    # Strict JSON: a NaN metric (all-zero targets) is written as null.
-    config = json_text(_config(model), indent=2, sort_keys=True)
+    directory = check_model_folder(directory, force=force)
     tensors = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
-    staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=parent))
-    aside = None
+    _check_finite(tensors, f"model for {str(directory)!r}")
+    config = _config(model)
+    parent = folder_of(directory)
+    if directory.exists():
+        with atomic_path(directory / WEIGHTS_FILE) as tmp:
+            _write_weights(tensors, tmp)
+            config["weights_sha256"] = _sha256(tmp)
+        with atomic_path(directory / CONFIG_FILE) as tmp:
+            tmp.write_text(json_text(config, indent=2, sort_keys=True) + "\n")
+        return
+    staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.partial-", dir=parent))
     try:
-        # mkdtemp and safetensors create owner-only entries; a model is shared like any file.
-        os.chmod(staging, file_mode(0o777))
-        save_file(tensors, staging / WEIGHTS_FILE)
-        (staging / CONFIG_FILE).write_text(config + "\n")
-        for name in (WEIGHTS_FILE, CONFIG_FILE):
+        os.chmod(staging, file_mode(0o777))  # mkdtemp makes owner-only folders
+        _write_weights(tensors, staging / WEIGHTS_FILE)
+        config["weights_sha256"] = _sha256(staging / WEIGHTS_FILE)
+        (staging / CONFIG_FILE).write_text(json_text(config, indent=2, sort_keys=True) + "\n")
+        for name in MODEL_FILES:
             os.chmod(staging / name, file_mode())
-        if not directory.exists():
-            os.replace(staging, directory)
-            return
-        aside = Path(tempfile.mkdtemp(prefix=f".{directory.name}.old.", dir=parent))
-        os.replace(directory, aside / directory.name)
-        try:
-            os.replace(staging, directory)
-        except BaseException:
-            try:
-                os.replace(aside / directory.name, directory)
-            except OSError:
-                aside = None  # the old model stays in the hidden folder rather than be lost
-            raise
+        os.rename(staging, directory)
     finally:
-        for leftover in (staging, aside):
-            if leftover is not None and leftover.exists():
-                shutil.rmtree(leftover)
+        if staging.exists():
+            shutil.rmtree(staging)
+
+
+def _write_weights(tensors: dict, path: Path) -> None:
+    try:
+        save_file(tensors, path)
+    except SafetensorError as err:  # e.g. a full disk
+        raise ValueError(f"cannot write {str(path)!r}: {err}") from None
 
 
 def _architecture(cls, config: dict) -> dict:
@@ -159,8 +189,13 @@ def load_model_as(cls, directory: str | os.PathLike):
                     f"{CONFIG_FILE} architecture does not match the weights in {WEIGHTS_FILE}: "
                     f"{name} has shape {stored.get(name)}, expected {expected.get(name)}"
                 )
+        recorded = config.get("weights_sha256")
+        if recorded is not None and recorded != _sha256(directory / WEIGHTS_FILE):
+            raise ValueError(f"{WEIGHTS_FILE} is not the file {CONFIG_FILE} was written with")
+        weights = load_file(directory / WEIGHTS_FILE)
+        _check_finite(weights, WEIGHTS_FILE)
         model = cls(**arguments).to(_DTYPES[config.get("dtype", "float32")])
-        model.load_state_dict(load_file(directory / WEIGHTS_FILE))
+        model.load_state_dict(weights)
         model.metadata = dict(config.get("metadata", {}))
     except _READ_ERRORS as err:
         message = str(err).splitlines()[0] if str(err) else type(err).__name__

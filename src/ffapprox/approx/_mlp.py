@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from ..common import check_integer
+from ..common import check_integer, check_memory
 from ._base import Approximation
 
 
@@ -61,6 +61,9 @@ class FeedForwardApproximation(Approximation):
             raise ValueError(f"hidden must be an integer or a list of integers, got {hidden!r}")
         self.hidden = tuple(check_integer("hidden", h) for h in hidden)
         sizes = (self.n_inputs, *self.hidden, self.n_outputs)
+        count = sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
+        # The weights, their gradients and Adam's two moments, in float32 or float64.
+        check_memory(f"hidden layers {list(self.hidden)}: the model", 4 * 8 * count)
         self.layers = torch.nn.ModuleList(
             torch.nn.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:], strict=True)
         )

@@ -43,7 +43,10 @@ def handle_errors(func):
             with warnings.catch_warnings():
                 warnings.simplefilter("always")
                 return func(*args, **kwargs)
-        except (ValueError, OSError) as err:
+        except OSError as err:  # name the file, which the bare errno text does not
+            where = f" ({err.filename})" if err.filename else ""
+            fail(f"{err.strerror or err}{where}")
+        except ValueError as err:
             fail(str(err).splitlines()[0] if str(err) else type(err).__name__)
         finally:
             warnings.showwarning = previous
@@ -52,15 +55,15 @@ def handle_errors(func):
 
 
 def configure_logging(quiet: bool) -> None:
-    """Print the library's log lines (``[HH:MM:SS] message``) on stderr unless ``quiet``."""
+    """Print the library's log lines (``[HH:MM:SS] message``) on stderr; with ``quiet``
+    only its warnings."""
     for handler in list(logger.handlers):
         if getattr(handler, "_ffapprox_cli", False):
             logger.removeHandler(handler)
-    if quiet:
-        return
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("[%(asctime)s] %(message)s", datefmt="%H:%M:%S"))
     handler._ffapprox_cli = True
+    handler.setLevel(logging.WARNING if quiet else logging.INFO)
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
 
@@ -77,6 +80,18 @@ def check_output_folder(output: str) -> None:
         raise ValueError(f"--output folder {str(folder)!r} does not exist")
     if not os.access(folder, os.W_OK | os.X_OK):
         raise ValueError(f"--output folder {str(folder)!r} is not writable")
+
+
+def refuse_overwriting(output, *inputs) -> None:
+    """Refuse an ``--output`` that is one of the command's inputs or lies inside one."""
+    out = Path(output).resolve()
+    for given in inputs:
+        source = Path(given).resolve()
+        if out == source or source in out.parents:
+            raise ValueError(
+                f"--output {str(output)!r} would overwrite the input {str(given)!r}; "
+                "choose another output path"
+            )
 
 
 def check_suffix(output: str, suffix: str) -> None:

@@ -24,6 +24,7 @@ from ._common import (
     method_option,
     progress_bar,
     quiet_option,
+    refuse_overwriting,
     resolve_device,
 )
 
@@ -82,6 +83,7 @@ def generate(network_path, output, device, quiet, **settings):
     the work is split. An existing .npz OUTPUT is replaced once the new one is complete;
     an existing .zarr OUTPUT is resumed (and refused if made with other settings).
     """
+    refuse_overwriting(output, network_path)
     network = RecurrentNetwork.load(network_path)
     if is_store_path(output):
         return _generate_store(network, output, device=device, quiet=quiet, **settings)

@@ -14,6 +14,7 @@ from ._common import (
     check_suffix,
     device_option,
     handle_errors,
+    refuse_overwriting,
     resolve_device,
 )
 
@@ -33,6 +34,7 @@ def predict(model_path, inputs_path, output, device):
     """
     check_suffix(output, ".npy")
     check_output_folder(output)
+    refuse_overwriting(output, model_path, inputs_path)
     device = resolve_device(device)
     model = load_model(model_path)
     inputs = load_array(inputs_path, "inputs")
@@ -56,6 +58,7 @@ def export(model_path, output):
     """
     check_suffix(output, ".onnx")
     check_output_folder(output)
+    refuse_overwriting(output, model_path)
     model = load_model(model_path)
     export_onnx(model, output)
     size = Path(output).stat().st_size

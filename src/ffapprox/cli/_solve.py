@@ -17,6 +17,7 @@ from ._common import (
     method_option,
     progress_bar,
     quiet_option,
+    refuse_overwriting,
     resolve_device,
 )
 
@@ -43,6 +44,7 @@ def solve(network_path, inputs_path, output, max_time, method, float32, device, 
     """
     check_suffix(output, ".npz")
     check_output_folder(output)
+    refuse_overwriting(output, network_path, inputs_path)
     device = resolve_device(device)
     network = RecurrentNetwork.load(network_path)
     inputs = load_array(inputs_path, "inputs")

@@ -14,6 +14,7 @@ from ._common import (
     handle_errors,
     progress_bar,
     quiet_option,
+    refuse_overwriting,
     resolve_device,
 )
 from ._generate import counts_line
@@ -59,6 +60,11 @@ from ._generate import counts_line
     help="Initialisations; best kept.",
 )
 @click.option("--seed", default=0, show_default=True, help="Seed of split, init and batches.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Write into an OUTPUT folder that holds other files (only the model's are replaced).",
+)
 @device_option
 @quiet_option
 @handle_errors
@@ -72,6 +78,7 @@ def train_command(
     learning_rate,
     restarts,
     seed,
+    force,
     device,
     quiet,
 ):
@@ -80,17 +87,18 @@ def train_command(
     Holds out 10 % of the stable inputs (of a .zarr store: of each chunk) for validation
     (early stopping, choice among restarts) and writes model.safetensors + model.json into
     the folder OUTPUT. A .zarr store is streamed chunk by chunk, never loaded whole. An
-    existing model folder at OUTPUT is replaced once training succeeded; any other
-    non-empty folder is refused.
+    existing OUTPUT folder gets new model.json and model.safetensors once training
+    succeeded; a folder holding other files is refused unless --force (they are kept).
     """
     check_output_folder(output)
-    check_model_folder(output)
+    check_model_folder(output, force=force)
+    refuse_overwriting(output, data_path)
     device = resolve_device(device)
     dataset = open_dataset(data_path)
     if hasattr(dataset, "require_complete"):
         dataset.require_complete()
     click.echo(counts_line(dataset))
-    n = dataset.metadata.get("n_neurons") or dataset.inputs.shape[1]
+    n = dataset.n_neurons  # from the arrays (a store's metadata is checked against them)
     model = get_family(family, "--family").build(n, n, hidden=list(hidden) or None)
     with progress_bar(epochs, "training", not quiet, unit="epoch") as bar:
 
@@ -102,7 +110,7 @@ def train_command(
             model, dataset, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate,
             restarts=restarts, seed=seed, device=device, progress=report,
         )  # fmt: skip
-    model.save(output)
+    model.save(output, force=force)
     validation = model.metadata["validation"]
     relative = validation["relative_rmse"]  # NaN when every validation rate is zero
     click.echo(

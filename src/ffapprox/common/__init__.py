@@ -22,6 +22,8 @@ from ._files import load_array as load_array
 from ._files import load_npz as load_npz
 from ._files import save_npz as save_npz
 from ._files import write_json as write_json
+from ._memory import check_memory as check_memory
+from ._memory import check_network_size as check_network_size
 from ._progress import ProgressCallback as ProgressCallback
 from ._progress import ProgressFactory as ProgressFactory
 from ._progress import no_progress as no_progress

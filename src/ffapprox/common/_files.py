@@ -50,6 +50,8 @@ def atomic_path(path: str | os.PathLike, *, suffix: str | None = None) -> Iterat
         yield tmp
         os.chmod(tmp, file_mode())
         os.replace(tmp, path)
+    except OSError as err:  # a full disk or a read-only folder: name the file
+        raise ValueError(f"cannot write {str(path)!r}: {err.strerror or err}") from None
     finally:
         if tmp.exists():
             tmp.unlink()
@@ -90,11 +92,45 @@ def save_npz(path: str | os.PathLike, **arrays) -> None:
         np.savez(tmp, **arrays)
 
 
+class _Oversized(ValueError):
+    """A file's header claims more data than the file holds."""
+
+
+def _check_header(handle, available: int, where: str) -> None:
+    """Refuse a ``.npy`` whose header claims more data than the file holds (before numpy
+    allocates the claimed array)."""
+    version = np.lib.format.read_magic(handle)
+    read = {(1, 0): np.lib.format.read_array_header_1_0}.get(
+        version, np.lib.format.read_array_header_2_0
+    )
+    shape, _, dtype = read(handle)
+    claimed = int(np.prod(shape, dtype=object)) * dtype.itemsize
+    if claimed > available:
+        raise _Oversized(
+            f"{where} claims an array of shape {shape} ({claimed} bytes) but holds "
+            f"{available} bytes"
+        )
+
+
+def _check_sizes(path: Path, what: str) -> None:
+    """The :func:`_check_header` test for a ``.npy`` or every member of an ``.npz``."""
+    where = f"{what} file {str(path)!r}"
+    with open(path, "rb") as handle:
+        if not zipfile.is_zipfile(handle):
+            handle.seek(0)
+            return _check_header(handle, path.stat().st_size, where)
+    with zipfile.ZipFile(path) as archive:
+        for info in archive.infolist():
+            with archive.open(info) as member:
+                _check_header(member, info.file_size, f"{where}, {info.filename}")
+
+
 def _read_numpy(path: Path, what: str, kind: str):
     """``np.load`` of ``path`` without pickles; one-line ``ValueError`` when it cannot."""
     if not path.is_file():
         raise ValueError(f"{what} file {str(path)!r} does not exist")
     try:
+        _check_sizes(path, what)
         # Open the file here: np.load leaks its own handle when a zip header is corrupt.
         with open(path, "rb") as handle:
             loaded = np.load(handle, allow_pickle=False)
@@ -102,6 +138,8 @@ def _read_numpy(path: Path, what: str, kind: str):
                 with loaded:
                     return {k: loaded[k] for k in loaded.files}
             return loaded
+    except _Oversized:
+        raise
     except (OSError, ValueError, zipfile.BadZipFile, EOFError) as err:
         raise ValueError(f"{what} file {str(path)!r} is not a readable {kind} ({err})") from None
 
@@ -120,8 +158,9 @@ def load_npz(path: str | os.PathLike, required: tuple[str, ...], what: str) -> d
     return arrays
 
 
-def load_array(path: str | os.PathLike, what: str = "inputs") -> np.ndarray:
-    """Read a ``.npy`` (or a single-array ``.npz``) of real numbers as float64."""
+def load_array(path: str | os.PathLike, what: str = "inputs", ndim: int | None = 2) -> np.ndarray:
+    """Read a ``.npy`` (or a single-array ``.npz``) of real numbers as float64, with
+    ``ndim`` dimensions (a 1-d array is one row when ``ndim`` is 2)."""
     path = Path(path)
     loaded = _read_numpy(path, what, ".npy")
     if isinstance(loaded, dict):
@@ -133,5 +172,11 @@ def load_array(path: str | os.PathLike, what: str = "inputs") -> np.ndarray:
     if loaded.dtype.kind not in "iuf":
         raise ValueError(
             f"{what} must hold integer or real floating numbers, got dtype {loaded.dtype}"
+        )
+    if ndim == 2 and loaded.ndim == 1:
+        loaded = loaded[None]
+    if ndim is not None and loaded.ndim != ndim:
+        raise ValueError(
+            f"{what} file {str(path)!r} must hold a {ndim}-d array, got shape {loaded.shape}"
         )
     return np.asarray(loaded, dtype=np.float64)

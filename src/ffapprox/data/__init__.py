@@ -6,6 +6,7 @@ from ._batches import Scaling as Scaling
 from ._batches import Streamed as Streamed
 from ._dataset import FixedPointDataset as FixedPointDataset
 from ._distributed import generate_store as generate_store
+from ._generate import check_dataset_memory as check_dataset_memory
 from ._generate import generate_dataset as generate_dataset
 from ._generate import sample_inputs as sample_inputs
 from ._inputs import DEFAULT_HIGH as DEFAULT_HIGH

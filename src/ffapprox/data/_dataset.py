@@ -10,7 +10,8 @@ import numpy as np
 
 from ..dynamics import Acceptance, Status, count_status
 from ._formats import read_dataset_npz, write_dataset_npz
-from ._store import ARRAYS, Store, is_store_path, save_store
+from ._store import ARRAYS, is_store_path, save_store
+from ._store_reader import Store
 
 
 @dataclass(frozen=True, eq=False)
@@ -57,24 +58,38 @@ class FixedPointDataset:
         for name in ("status", "steps", "accepted_by"):
             if getattr(self, name).shape != (n,):
                 raise ValueError(f"{name} must have shape ({n},), got {getattr(self, name).shape}")
-        bad = ~np.isfinite(self.inputs).all(1)
-        if bad.any():
-            raise ValueError(
-                f"inputs must be finite, got NaN or inf in {int(bad.sum())} rows "
-                f"(first: row {int(np.argmax(bad))})"
-            )
-        stable = self.stable_mask
-        for name in ("rates", "state"):
-            bad = stable & ~np.isfinite(getattr(self, name)).all(1)
-            if bad.any():
-                raise ValueError(
-                    f"{name} of stable inputs must be finite, got NaN or inf in "
-                    f"{int(bad.sum())} rows (first: row {int(np.argmax(bad))})"
-                )
+        self._check_values()
         for name in ARRAYS:
             array = np.array(getattr(self, name))  # a private, read-only copy
             array.setflags(write=False)
             object.__setattr__(self, name, array)
+
+    def _check_values(self) -> None:
+        """Refuse rows that cannot come from a solve: non-finite inputs, unknown codes,
+        stable rows whose rates are not ``[state]^+`` of a finite state."""
+        stable = self.stable_mask
+        checks = [("inputs must be finite, got NaN or inf", ~np.isfinite(self.inputs).all(1))]
+        for name, codes in (("status", len(Status)), ("accepted_by", len(Acceptance))):
+            array = getattr(self, name)
+            checks.append(
+                (f"{name} codes must be in 0..{codes - 1}", (array < 0) | (array >= codes))
+            )
+        for name in ("rates", "state"):
+            bad = stable & ~np.isfinite(getattr(self, name)).all(1)
+            checks.append((f"{name} of stable inputs must be finite, got NaN or inf", bad))
+        checks.append(("rates of stable inputs must be >= 0", stable & (self.rates < 0).any(1)))
+        if self.rates.shape == self.state.shape:
+            wrong = (self.rates != np.maximum(self.state, 0)).any(1) & stable
+            checks.append(("rates of stable inputs must equal [state]^+", wrong))
+        for message, bad in checks:
+            if bad.any():
+                first = int(np.argmax(bad))
+                raise ValueError(f"{message} in {int(bad.sum())} rows (first: row {first})")
+
+    @property
+    def n_neurons(self) -> int:
+        """Columns of ``inputs``."""
+        return self.inputs.shape[1]
 
     @property
     def stable_mask(self) -> np.ndarray:
@@ -134,12 +149,15 @@ class FixedPointDataset:
         one-line ``ValueError`` if it cannot."""
         if is_store_path(path):
             store = Store(path)
-            return cls(**store.read(slice(0, len(store))), metadata=dict(store.metadata))
-        arrays, metadata = read_dataset_npz(path)
+            arrays, metadata = store.read_all(), dict(store.metadata)
+            where = f"dataset store {str(path)!r}"
+        else:
+            arrays, metadata = read_dataset_npz(path)
+            where = f"dataset file {str(path)!r}"
         try:
             return cls(**arrays, metadata=metadata)
         except ValueError as err:
-            raise ValueError(f"dataset file {str(path)!r} is inconsistent: {err}") from None
+            raise ValueError(f"{where} is inconsistent: {err}") from None
 
     def __len__(self) -> int:
         return len(self.inputs)

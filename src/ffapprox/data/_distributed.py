@@ -24,7 +24,7 @@ from ..common import check_choice, check_integer
 from ..dynamics import DEFAULT_MAX_TIME, DEFAULT_METHOD, SOLVERS, RecurrentNetwork, count_status
 from ._generate import check_sampling, dataset_metadata, solve_rows
 from ._inputs import DEFAULT_HIGH, DEFAULT_LOW
-from ._store import DEFAULT_CHUNK_SIZE, create_store, write_chunk
+from ._store import DEFAULT_CHUNK_SIZE, create_store, write_chunk, writer_lock
 from ._zarr_dataset import ZarrDataset
 
 # Chunks submitted ahead per worker thread (the rest wait in the driver as chunk numbers).
@@ -157,14 +157,15 @@ def generate_store(
     with context or contextlib.nullcontext() as client:
         if existing is None:  # only now, so that a failed connection writes nothing
             create_store(path, metadata, chunk_size)
-        store = existing or ZarrDataset(path)
-        tally = _Tally(store, progress)
-        todo = [int(k) for k in (~store.done).nonzero()[0]]
-        if client is None:
-            for chunk in todo:
-                tally.add(chunk, _solve_chunk(task, chunk))
-        else:
-            _solve_on_cluster(client, replace(task, threads=threads_per_worker), todo, tally)
+        with writer_lock(path):
+            store = ZarrDataset(path)
+            tally = _Tally(store, progress)
+            todo = [int(k) for k in (~store.done).nonzero()[0]]
+            if client is None:
+                for chunk in todo:
+                    tally.add(chunk, _solve_chunk(task, chunk))
+            else:
+                _solve_on_cluster(client, replace(task, threads=threads_per_worker), todo, tally)
     return ZarrDataset(path)
 
 

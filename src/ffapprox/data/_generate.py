@@ -7,7 +7,7 @@ import datetime
 import numpy as np
 import torch
 
-from ..common import ProgressCallback, __version__, check_choice, check_integer
+from ..common import ProgressCallback, __version__, check_choice, check_integer, check_memory
 from ..dynamics import (
     DEFAULT_MAX_TIME,
     DEFAULT_METHOD,
@@ -101,6 +101,7 @@ def generate_dataset(
     """
     sampler = check_sampling(network, n_samples, inputs, low, high, chunk_size, seed)
     check_choice("method", method, list(SOLVERS))
+    check_dataset_memory(n_samples, network.n_neurons)
     solver = {"max_time": max_time, "dtype": dtype, "device": device, "rtol": rtol, "atol": atol}
     solver["method"] = method
     parts = []
@@ -110,6 +111,16 @@ def generate_dataset(
     arrays = {name: np.concatenate([p[name] for p in parts]) for name in parts[0]}
     metadata = dataset_metadata(network, sampler, seed, n_samples, solver)
     return FixedPointDataset(**arrays, metadata=metadata)
+
+
+def check_dataset_memory(n_samples: int, n_neurons: int) -> None:
+    """Refuse a dataset that cannot be held in memory (three float64 arrays of N columns,
+    and the solver's working copies), naming the store to write instead."""
+    check_memory(
+        f"a dataset of {n_samples} inputs of {n_neurons} neurons",
+        n_samples * (4 * 8 * n_neurons + 32),
+        "write a chunked .zarr store instead (generate -o DATA.zarr, or generate_store)",
+    )
 
 
 def check_sampling(network, n_samples, inputs, low, high, chunk_size, seed):

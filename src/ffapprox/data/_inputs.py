@@ -34,6 +34,10 @@ class UniformInputs:
         object.__setattr__(self, "high", check_real("high", self.high))
         if self.low >= self.high:
             raise ValueError(f"low must be < high, got low={self.low}, high={self.high}")
+        if not np.isfinite(self.high - self.low):
+            raise ValueError(
+                f"high - low must be a finite number, got low={self.low}, high={self.high}"
+            )
 
     def draw(self, rng: np.random.Generator, size: int) -> np.ndarray:
         return rng.uniform(self.low, self.high, size=(size, self.n_neurons))

@@ -14,18 +14,22 @@ Layout of ``NAME.zarr`` (a Zarr v3 directory; needs ``pip install ffapprox[distr
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 
-from ..dynamics import STATUS_NAMES, Status, count_status
+from ..dynamics import STATUS_NAMES
 
 ARRAYS = ("inputs", "rates", "state", "status", "steps", "accepted_by")
+# The writer's lock file inside a store.
+LOCK_FILE = ".ffapprox-writer"
 # Arrays a store written before they existed may lack (read as None: filled by the dataset).
-_OPTIONAL = ("accepted_by",)
+OPTIONAL_ARRAYS = ("accepted_by",)
 # Rows per chunk of work and storage: bounds the solver's working memory, and is part of
 # a dataset's recipe (see generate_dataset).
 DEFAULT_CHUNK_SIZE = 8192
@@ -36,7 +40,7 @@ def is_store_path(path: str | os.PathLike) -> bool:
     return str(path).rstrip("/").endswith(".zarr")
 
 
-def _zarr():
+def zarr_module():
     try:
         import zarr
     except ImportError:
@@ -49,34 +53,45 @@ def _zarr():
 def create_store(path: str | os.PathLike, metadata: dict, chunk_size: int) -> None:
     """Create an empty store for ``metadata["n_samples"]`` rows (``done`` all 0).
 
-    It is built beside ``path`` and renamed, so ``path`` is never a store without metadata.
+    It is built beside ``path`` and renamed, so ``path`` is never a store without metadata;
+    if another process created ``path`` meanwhile, this one is refused.
     """
     path = Path(path)
     work = Path(tempfile.mkdtemp(prefix=f".{path.name}.partial-", dir=path.parent))
     try:
         _create(work / "data.zarr", metadata, chunk_size)
-        os.replace(work / "data.zarr", path)
+        try:
+            os.rename(work / "data.zarr", path)
+        except OSError:
+            if path.exists():
+                raise ValueError(
+                    f"dataset store {str(path)!r} was created by another process meanwhile; "
+                    "let that one finish, or write to another path"
+                ) from None
+            raise
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
 def _create(path: Path, metadata: dict, chunk_size: int) -> None:
-    zarr = _zarr()
+    zarr = zarr_module()
+    checksummed = {"compressors": [zarr.codecs.Crc32cCodec()]}  # a checksum per chunk file
     n_samples, n = int(metadata["n_samples"]), int(metadata["n_neurons"])
     group = zarr.open_group(str(path), mode="w-")
     for name in ("inputs", "rates", "state"):
         group.create_array(
-            name, shape=(n_samples, n), chunks=(chunk_size, n), dtype="f8", fill_value=np.nan
-        )
-    group.create_array(
-        "status", shape=(n_samples,), chunks=(chunk_size,), dtype="i1", fill_value=-1
-    )
-    group.create_array("steps", shape=(n_samples,), chunks=(chunk_size,), dtype="i8")
-    group.create_array(
-        "accepted_by", shape=(n_samples,), chunks=(chunk_size,), dtype="i1", fill_value=0
-    )
+            name, shape=(n_samples, n), chunks=(chunk_size, n), dtype="f8", fill_value=np.nan,
+            **checksummed,
+        )  # fmt: skip
+    for name, dtype, fill in (("status", "i1", -1), ("steps", "i8", 0), ("accepted_by", "i1", 0)):
+        group.create_array(
+            name, shape=(n_samples,), chunks=(chunk_size,), dtype=dtype, fill_value=fill,
+            **checksummed,
+        )  # fmt: skip
     n_chunks = -(-n_samples // chunk_size)
-    group.create_array("done", shape=(n_chunks,), chunks=(1,), dtype="u1", fill_value=0)
+    group.create_array(
+        "done", shape=(n_chunks,), chunks=(1,), dtype="u1", fill_value=0, **checksummed
+    )
     group.attrs["ffapprox"] = dict(
         metadata, chunk_size=chunk_size, status_names=list(STATUS_NAMES)
     )
@@ -84,92 +99,13 @@ def _create(path: Path, metadata: dict, chunk_size: int) -> None:
 
 def write_chunk(path: str | os.PathLike, chunk: int, arrays: dict[str, np.ndarray]) -> None:
     """Write the rows of chunk ``chunk``, then mark it done."""
-    group = _zarr().open_group(str(path), mode="r+")
+    group = zarr_module().open_group(str(path), mode="r+")
     size = group.attrs["ffapprox"]["chunk_size"]
     rows = slice(chunk * size, chunk * size + len(arrays["status"]))
     for name in ARRAYS:
         if name in group:  # a store from before an optional array existed lacks it
             group[name][rows] = arrays[name]
     group["done"][chunk] = 1
-
-
-class Store:
-    """A dataset store opened for reading: metadata, progress and rows as arrays.
-
-    Raises:
-        ValueError: (on open) when ``path`` is not a store written by ffapprox.
-    """
-
-    def __init__(self, path: str | os.PathLike) -> None:
-        zarr = _zarr()
-        self.path = Path(path)
-        try:
-            self._group = zarr.open_group(str(path), mode="r")
-            self.metadata = dict(self._group.attrs["ffapprox"])
-            names = [n for n in (*ARRAYS, "done") if n not in _OPTIONAL or n in self._group]
-            self._arrays = {name: self._group[name] for name in names}
-        except (FileNotFoundError, KeyError, ValueError, TypeError) as err:
-            raise ValueError(
-                f"{str(path)!r} is not an ffapprox dataset store ({type(err).__name__}: {err})"
-            ) from None
-        self.chunk_size = int(self.metadata["chunk_size"])
-        self.n_chunks = self._arrays["done"].shape[0]
-
-    @property
-    def done(self) -> np.ndarray:
-        """Which chunks are complete, (n_chunks,) bool."""
-        return self._arrays["done"][:].astype(bool)
-
-    @property
-    def complete(self) -> bool:
-        return bool(self.done.all())
-
-    @property
-    def status(self) -> np.ndarray:
-        return self._arrays["status"][:]
-
-    @property
-    def stable_mask(self) -> np.ndarray:
-        return self.status == Status.STABLE
-
-    def chunk_status(self, chunk: int) -> np.ndarray:
-        return self._arrays["status"][self.chunk_rows(chunk)]
-
-    def counts(self) -> dict[str, int]:
-        """Rows per status, over the chunks written so far."""
-        status = self.status
-        return count_status(status[status >= 0])
-
-    def require_complete(self) -> None:
-        """Raise a one-line ``ValueError`` unless every chunk is written."""
-        done = self.done
-        if not done.all():
-            raise ValueError(
-                f"dataset store {str(self.path)!r} is incomplete ({int((~done).sum())} of "
-                f"{self.n_chunks} chunks missing): rerun the generate command to finish it"
-            )
-
-    def __len__(self) -> int:
-        return self._arrays["status"].shape[0]
-
-    def chunk_rows(self, chunk: int) -> slice:
-        return slice(chunk * self.chunk_size, min((chunk + 1) * self.chunk_size, len(self)))
-
-    def read(self, index: slice) -> dict[str, np.ndarray]:
-        """Rows ``index`` (a slice) of every array; the chunks they touch must be done."""
-        if index.stop > index.start:
-            first, last = index.start // self.chunk_size, (index.stop - 1) // self.chunk_size
-            if not self._arrays["done"][first : last + 1].all():
-                self.require_complete()
-        return {
-            name: self._arrays[name][index] if name in self._arrays else None for name in ARRAYS
-        }
-
-    def __repr__(self) -> str:
-        return (
-            f"{type(self).__name__}({str(self.path)!r}, n_samples={len(self)}, "
-            f"chunks={int(self.done.sum())}/{self.n_chunks} done)"
-        )
 
 
 def save_store(
@@ -195,3 +131,50 @@ def save_store(
         os.replace(store, path)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def writer_lock(path: str | os.PathLike) -> Iterator[None]:
+    """Hold the store's lock file (``.ffapprox-writer``, holding this process's id) while
+    writing; a second writer is refused while the holder runs. A lock left by a process
+    that no longer runs is taken over."""
+    lock = Path(path) / LOCK_FILE
+    for _ in range(2):
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            break
+        except FileExistsError:
+            holder = _holder(lock)
+            if holder is not None and _running(holder):
+                raise ValueError(
+                    f"dataset store {str(path)!r} is being written by process {holder} "
+                    f"(lock file {str(lock)!r}); wait for it, or remove the lock if it is gone"
+                ) from None
+            lock.unlink(missing_ok=True)  # left by a process that was killed
+    else:
+        raise ValueError(f"cannot lock dataset store {str(path)!r} for writing")
+    try:
+        os.write(fd, str(os.getpid()).encode())
+        os.close(fd)
+        yield
+    finally:
+        lock.unlink(missing_ok=True)
+
+
+def _holder(lock: Path) -> int | None:
+    try:
+        return int(lock.read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def _running(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

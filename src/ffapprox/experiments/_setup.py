@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from ..common import file_mode
+from ..common import file_mode, logger
 from ..data import SignalPlusNoise, UniformInputs
 from ..dynamics import RecurrentNetwork
 from ..networks import get_builder
@@ -77,6 +77,12 @@ def run_folder(out: Path) -> Iterator[Path]:
     """
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise ValueError(f"output folder {str(out)!r} already exists and is not empty")
+    stale = sorted(out.parent.glob(".*.partial-*")) if out.parent.is_dir() else []
+    if stale:
+        logger.warning(
+            f"{len(stale)} work folder(s) of runs that were killed lie in "
+            f"{str(out.parent)!r} (e.g. {stale[0].name}); they are safe to delete"
+        )
     created = [p for p in reversed(out.parents) if not p.exists()]
     try:
         out.parent.mkdir(parents=True, exist_ok=True)

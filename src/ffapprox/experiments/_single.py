@@ -14,7 +14,7 @@ import numpy as np
 
 from ..approx import export_onnx, train
 from ..common import ProgressFactory, logger, machine_info, throughput
-from ..data import generate_dataset
+from ..data import check_dataset_memory, generate_dataset
 from ..dynamics import default_step_size, solve_fixed_points
 from ._analyses import ANALYSES
 from ._config import ExperimentConfig
@@ -39,6 +39,7 @@ class SingleNetworkRunner:
         self.config = config
         self.network, self.partitions = build_network(config.network, base)
         self.sampler = build_inputs(config.data, config.network, self.network.n_neurons)
+        check_dataset_memory(config.data.n_samples, self.network.n_neurons)
 
     def run(self, work: Path, progress: ProgressFactory) -> Outcome:
         started = time.perf_counter()

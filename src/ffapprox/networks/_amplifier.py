@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..common import check_integer, check_real
+from ..common import check_integer, check_network_size, check_real
 from ..dynamics import RecurrentNetwork
 
 
@@ -17,7 +17,7 @@ def amplifier_patterns(
     of neurons (drawn with ``numpy.random.default_rng(seed)``), shape
     ``(n_patterns, n_neurons)``, float64. Neurons in no pattern are possible.
     """
-    n_neurons = check_integer("n_neurons", n_neurons, 1)
+    n_neurons = check_network_size("n_neurons", check_integer("n_neurons", n_neurons, 1))
     n_patterns = check_integer("n_patterns", n_patterns, 1)
     pattern_size = check_integer("pattern_size", pattern_size, 1)
     seed = check_integer("seed", seed, 0)

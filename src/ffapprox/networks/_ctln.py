@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..common import check_integer, check_real
+from ..common import check_integer, check_network_size, check_real
 from ..dynamics import RecurrentNetwork
 
 
@@ -57,7 +57,9 @@ def ctln_network(
     largest = int(pairs.max()) + 1 if pairs.size else 0
     if n_neurons is None:
         n_neurons = largest
-    n_neurons = check_integer("n_neurons", n_neurons, max(largest, 1))
+    n_neurons = check_network_size(
+        "n_neurons", check_integer("n_neurons", n_neurons, max(largest, 1))
+    )
     delta = check_real("delta", delta, low=0.0, low_open=True)
     epsilon = check_real("epsilon", epsilon)
     if not 0 < epsilon < delta / (delta + 1):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..common import check_integer, check_real
+from ..common import check_integer, check_network_size, check_real
 from ..dynamics import RecurrentNetwork
 
 
@@ -63,7 +63,7 @@ def random_dale_network(
         >>> bool((net.weights[:, :8] >= 0).all() and (net.weights[:, 8:] <= 0).all())
         True
     """
-    n_neurons = check_integer("n_neurons", n_neurons, 2)
+    n_neurons = check_network_size("n_neurons", check_integer("n_neurons", n_neurons, 2))
     fraction = check_real("fraction_excitatory", fraction_excitatory, low=0.0, high=1.0)
     n_exc = int(round(fraction * n_neurons))
     if not 1 <= n_exc <= n_neurons - 1:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..common import check_integer, check_real
+from ..common import check_integer, check_network_size, check_real
 from ..dynamics import RecurrentNetwork
 
 
@@ -67,7 +67,7 @@ def partitioned_network(
     w_E = check_real("w_E", w_E, low=0.0)
     w_I = check_real("w_I", w_I, low=0.0)
     n_exc = n_partitions * partition_size
-    n = n_exc + n_inhibitory
+    n = check_network_size("n_partitions * partition_size + n_inhibitory", n_exc + n_inhibitory)
     weights = np.zeros((n, n))
     for p in range(n_partitions):
         block = slice(p * partition_size, (p + 1) * partition_size)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..common import check_integer, check_real
+from ..common import check_integer, check_network_size, check_real
 from ..dynamics import RecurrentNetwork
 
 
@@ -52,7 +52,7 @@ def ring_network(
         >>> ring_network(16).n_neurons
         16
     """
-    n_neurons = check_integer("n_neurons", n_neurons, 3)
+    n_neurons = check_network_size("n_neurons", check_integer("n_neurons", n_neurons, 3))
     w_E = check_real("w_E", w_E, low=0.0)
     sigma = check_real("sigma", sigma, low=0.0, low_open=True)
     w_I = check_real("w_I", w_I, low=0.0)
