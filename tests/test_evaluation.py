@@ -1,6 +1,7 @@
 """Metrics against hand-computed values."""
 
 import numpy as np
+import pytest
 
 from ffapprox.experiments import competition_metrics, error_metrics, winners
 
@@ -37,3 +38,28 @@ def test_time_average_of_a_settled_input_is_its_fixed_point():
     exact = solve_fixed_points(net, inputs).rates.numpy()
     # By t = 50 tau the trajectory has converged far below this tolerance.
     assert np.allclose(time_averaged_rates(net, inputs), exact, atol=1e-8)
+
+
+def test_basin_boundary_distance_of_equal_partition_inputs(rng):
+    # Equal input within each partition: the larger partition wins (tested elsewhere), so
+    # the boundary along "from B to A" sits where the two inputs are equal: |a - b| away.
+    from ffapprox.experiments._boundary import boundary_distance
+    from ffapprox.networks import partitioned_network
+
+    network = partitioned_network()
+    a = rng.uniform(0.3, 1.0, 12)
+    b = a + rng.choice([-1, 1], 12) * rng.uniform(0.05, 0.25, 12)
+    inputs = np.stack([a, a, b, b, np.full(12, -0.5)], axis=1)
+    distance = boundary_distance(network, inputs, [[0, 1], [2, 3]])
+    np.testing.assert_allclose(distance, np.abs(a - b), atol=1e-4)
+
+
+def test_boundary_breakdown_accounts_for_every_input_and_all_the_error(rng):
+    from ffapprox.experiments._boundary import boundary_breakdown
+
+    target = rng.uniform(0, 1, (200, 5))
+    predicted = target + rng.normal(scale=0.1, size=target.shape)
+    distance = rng.exponential(0.1, 200)
+    bands = boundary_breakdown(distance, predicted, target, [[0, 1], [2, 3]])
+    assert sum(b.share_of_inputs for b in bands) == pytest.approx(1.0)
+    assert sum(b.share_of_squared_error for b in bands) == pytest.approx(1.0)

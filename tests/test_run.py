@@ -118,7 +118,7 @@ def test_metrics_are_complete_and_consistent(tiny_run):
 def test_report_embeds_figures_and_config_reproduces(tiny_run):
     out, _ = tiny_run
     page = (out / "report.html").read_text()
-    assert page.count("data:image/png;base64,") == 4
+    assert page.count("data:image/png;base64,") == 5
     assert "relative RMSE" in page
     saved = config_from_dict(tomllib.loads((out / "config.toml").read_text()))
     assert saved == config_from_dict(tomllib.loads(TINY))
@@ -196,7 +196,7 @@ def test_capacity_figure_for_three_or_more_models(tmp_path):
     three = TINY + '[[models]]\nname = "wide"\nhidden = [16]\n'
     config, result = _run_config(tmp_path, three, "three")
     assert (tmp_path / "out" / "fig_capacity.png").read_bytes()[:4] == b"\x89PNG"
-    assert (tmp_path / "out" / "report.html").read_text().count("data:image/png") == 5
+    assert (tmp_path / "out" / "report.html").read_text().count("data:image/png") == 6
 
 
 def test_oscillating_inputs_are_compared_with_their_time_average(tmp_path):

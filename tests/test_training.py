@@ -172,6 +172,28 @@ def test_kept_weights_are_never_worse_than_the_initial_ones():
     assert mse == pytest.approx(history.best_validation_loss, rel=1e-4)
 
 
+def test_a_run_that_never_beats_its_start_is_not_converged():
+    from ffapprox import generate_dataset, partitioned_network
+
+    data = generate_dataset(partitioned_network(), 2000, seed=0)
+    model = FeedForwardApproximation(5, [32, 32], 5)
+    # The least-squares start beats the mean here; a huge step never improves on it.
+    with pytest.warns(ConvergenceWarning, match="never improved.*smaller learning rate"):
+        history = train(model, data, learning_rate=1e3, epochs=4, patience=2, restarts=1)
+    assert history.best_epoch == 0 and not history.converged
+    assert model.metadata["training"]["converged"] is False
+
+
+def test_wide_models_get_a_smaller_step_by_default():
+    from ffapprox.approx import auto_learning_rate
+
+    assert auto_learning_rate(FeedForwardApproximation(5, [64, 64], 5)) == 1e-2
+    assert auto_learning_rate(FeedForwardApproximation(5, [256, 128], 5)) == 2.5e-3
+    model = FeedForwardApproximation(3, [128], 2)
+    quick(model, teacher_data(200))
+    assert model.metadata["training"]["learning_rate"] == 5e-3
+
+
 def test_warning_advice_matches_its_reason():
     x = np.random.default_rng(0).uniform(-1, 1, (400, 3))
     # Constant rates: predicting the mean is exact, so no model can beat it.

@@ -12,5 +12,6 @@ from ._history import TRAINING_DEFAULTS as TRAINING_DEFAULTS
 from ._history import RestartSummary as RestartSummary
 from ._history import TrainingHistory as TrainingHistory
 from ._history import TrainingSettings as TrainingSettings
+from ._history import auto_learning_rate as auto_learning_rate
 from ._mlp import FeedForwardApproximation as FeedForwardApproximation
 from ._training import train as train

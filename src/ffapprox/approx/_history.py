@@ -17,7 +17,7 @@ class TrainingSettings:
 
     epochs: int = 200
     batch_size: int = 1024
-    learning_rate: float = 1e-2
+    learning_rate: float | None = None  # None: auto_learning_rate(model)
     restarts: int = 4
     patience: int = 50
     validation_fraction: float = 0.1
@@ -26,12 +26,26 @@ class TrainingSettings:
     def __post_init__(self) -> None:
         for name in ("epochs", "batch_size", "restarts", "patience"):
             check_integer(name, getattr(self, name))
-        check_real("learning_rate", self.learning_rate, low=0.0, low_open=True)
+        if self.learning_rate is not None:
+            check_real("learning_rate", self.learning_rate, low=0.0, low_open=True)
         check_real("validation_fraction", self.validation_fraction, low=0.0, high=1.0)
         check_choice("schedule", self.schedule, SCHEDULES)
 
 
 TRAINING_DEFAULTS = TrainingSettings()
+# Adam's step for layers up to this wide; wider layers get proportionally smaller steps.
+BASE_LEARNING_RATE, BASE_WIDTH = 1e-2, 64
+
+
+def auto_learning_rate(model) -> float:
+    """``1e-2 * min(1, 64 / widest hidden layer)``: Adam's step for ``model``.
+
+    Measured on the competition network: a 128x128x128 model at 1e-2 never improved on its
+    initial weights, and reached 7.9 % relative RMSE at 3e-3; up to 64 units wide, 1e-2 is
+    the best of the steps tried.
+    """
+    widest = max(getattr(model, "hidden", ()) or (BASE_WIDTH,))
+    return BASE_LEARNING_RATE * min(1.0, BASE_WIDTH / widest)
 
 
 @dataclass(frozen=True)

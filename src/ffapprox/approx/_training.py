@@ -26,6 +26,7 @@ from ._ensemble import INIT_ROWS
 from ._families import get_family
 from ._history import (
     TRAINING_DEFAULTS,
+    auto_learning_rate,
     RestartSummary,
     TrainingHistory,
     TrainingSettings,
@@ -46,7 +47,7 @@ def train(
     validation=None,
     epochs: int = TRAINING_DEFAULTS.epochs,
     batch_size: int = TRAINING_DEFAULTS.batch_size,
-    learning_rate: float = TRAINING_DEFAULTS.learning_rate,
+    learning_rate: float | None = TRAINING_DEFAULTS.learning_rate,
     restarts: int = TRAINING_DEFAULTS.restarts,
     patience: int = TRAINING_DEFAULTS.patience,
     validation_fraction: float = TRAINING_DEFAULTS.validation_fraction,
@@ -67,7 +68,9 @@ def train(
             shuffled within a chunk); rows with NaN rates (no stable fixed point) dropped.
         validation: held-out data; default ``validation_fraction`` of the stable rows (of
             a store: of each chunk's, at most 100,000 read), drawn with ``seed``.
-        epochs, batch_size, learning_rate: Adam's passes, mini-batch and initial step.
+        epochs, batch_size: Adam's passes over the data and mini-batch size.
+        learning_rate: Adam's initial step; default :func:`auto_learning_rate` (1e-2,
+            smaller for layers wider than 64 units).
         patience: epochs without improvement before a restart stops.
         schedule: ``"cosine"`` (to 1 % of the initial learning rate) or ``"constant"``.
         seed: seeds the split, initialisations and batch order (deterministic on a CPU).
@@ -97,6 +100,8 @@ def train(
     started = time.perf_counter()
     if validation is not None:  # the fraction is not used: any value is fine
         validation_fraction = TRAINING_DEFAULTS.validation_fraction
+    if learning_rate is None:
+        learning_rate = auto_learning_rate(model)
     settings = TrainingSettings(
         epochs, batch_size, learning_rate, restarts, patience, validation_fraction, schedule
     )

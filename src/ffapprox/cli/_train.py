@@ -49,9 +49,9 @@ from ._generate import counts_line
 )
 @click.option(
     "--learning-rate",
+    type=float,
     default=TRAINING_DEFAULTS.learning_rate,
-    show_default=True,
-    help="Initial Adam step.",
+    help="Initial Adam step [default: 1e-2, times 64 / width for layers wider than 64].",
 )
 @click.option(
     "--restarts",

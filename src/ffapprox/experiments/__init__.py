@@ -9,8 +9,6 @@ from ._config import SweepConfig as SweepConfig
 from ._config import TrainingConfig as TrainingConfig
 from ._metrics import competition_metrics as competition_metrics
 from ._metrics import error_metrics as error_metrics
-from ._metrics import summed_inputs as summed_inputs
-from ._metrics import winners as winners
 from ._noise import NoiseSummary as NoiseSummary
 from ._noise import NoiseSweep as NoiseSweep
 from ._noise import angle_error as angle_error
@@ -18,6 +16,8 @@ from ._noise import decode_angle as decode_angle
 from ._noise import noise_summary as noise_summary
 from ._noise import noise_sweep as noise_sweep
 from ._noise import snr_db as snr_db
+from ._partitions import summed_inputs as summed_inputs
+from ._partitions import winners as winners
 from ._probes import mixture_sweep as mixture_sweep
 from ._probes import time_averaged_rates as time_averaged_rates
 from ._results import ExperimentResult as ExperimentResult

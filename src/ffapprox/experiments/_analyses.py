@@ -14,11 +14,18 @@ import numpy as np
 from ..approx import FeedForwardApproximation, train
 from ..common import logger
 from ..dynamics import Status
+from ._boundary import BANDS, boundary_breakdown, boundary_distance
 from ._context import RunContext
-from ._figures import capacity_figure, competition_figure, decision_boundary_figure
-from ._metrics import competition_metrics, error_metrics, summed_inputs
+from ._figures import (
+    boundary_figure,
+    capacity_figure,
+    competition_figure,
+    decision_boundary_figure,
+)
+from ._metrics import competition_metrics, error_metrics
 from ._noise import noise_summary, noise_sweep
 from ._noise_figures import example_figure, noise_figure
+from ._partitions import summed_inputs
 from ._probes import mixture_sweep, time_averaged_rates
 from ._results import OscillationComparison, SettleMetrics
 
@@ -57,11 +64,24 @@ class Competition:
             n_points=ctx.config.evaluation.sweep_points,
         )
         ctx.figures["fig_competition.png"] = competition_figure(sweep)
-        ctx.figures["fig_decision_boundary.png"] = decision_boundary_figure(
-            inputs, rates, ctx.predictions, ctx.partitions
-        )
         drive = summed_inputs(inputs, ctx.partitions)
         ctx.input_gap = np.abs(drive[:, 0] - drive[:, 1])
+        count = min(len(inputs), ctx.config.evaluation.boundary_inputs)
+        distance = None
+        if count:
+            logger.info(f"Distance to the basin boundary of {count} held-out inputs")
+            distance = boundary_distance(
+                ctx.network, inputs[:count], ctx.partitions, method=ctx.config.data.method
+            )
+            for name, metrics in ctx.metrics.items():
+                metrics.boundary_bands = boundary_breakdown(
+                    distance, ctx.predictions[name][:count], rates[:count], ctx.partitions
+                )
+            ctx.figures["fig_boundary.png"] = boundary_figure(ctx.metrics)
+        ctx.figures["fig_decision_boundary.png"] = decision_boundary_figure(
+            inputs, rates, ctx.predictions, ctx.partitions,
+            None if distance is None else distance < BANDS[1],
+        )  # fmt: skip
 
 
 class Oscillation:

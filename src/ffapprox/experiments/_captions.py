@@ -12,8 +12,16 @@ CAPTIONS = {
     "fig_decision_boundary.png": (
         "Decision boundary (Muir 2018, Fig. 3). Held-out inputs projected on the summed input "
         "to each partition. Grey: the approximation picks the recurrent network's winner; "
-        "orange: it does not; light: no partition active. Dashed: the ideal boundary "
-        "iota_A = iota_B."
+        "orange: it does not; light: no partition active; black crosses: inputs within 0.01 "
+        "of the recurrent network's basin boundary (see fig_boundary). Dashed: the summed-"
+        "input rule iota_A = iota_B, which is not the basin boundary of this network."
+    ),
+    "fig_boundary.png": (
+        "Distance of held-out inputs to the recurrent network's basin boundary, found by "
+        "moving input from partition A to partition B until the exact solver's winner "
+        "changes (bisection). Grey: share of inputs in each distance band; coloured: share "
+        "of each approximation's squared error. The few inputs closest to the boundary "
+        "carry most of the error: the map jumps there and a ReLU network cannot."
     ),
     "fig_random.png": (
         "Random Dale's-law networks of growing size N: the share of inputs per outcome of the "

@@ -117,7 +117,7 @@ class TrainingConfig:
 
     epochs: int = TRAINING_DEFAULTS.epochs
     batch_size: int = TRAINING_DEFAULTS.batch_size
-    learning_rate: float = TRAINING_DEFAULTS.learning_rate
+    learning_rate: float | None = TRAINING_DEFAULTS.learning_rate  # None: auto, by width
     restarts: int = TRAINING_DEFAULTS.restarts
     patience: int = TRAINING_DEFAULTS.patience
 
@@ -180,11 +180,14 @@ class EvaluationConfig:
     # Noise levels sigma of the noise-rejection sweep (data.inputs "bumps" or "patterns").
     noise_levels: list[float] = field(default_factory=lambda: [0.05, 0.1, 0.2, 0.4, 0.8, 1.0])
     noise_inputs: int = NOISE_INPUTS  # clean signals per noise level
+    # Held-out inputs whose distance to the basin boundary is measured (competition only).
+    boundary_inputs: int = 2000
 
     def __post_init__(self) -> None:
         for k, level in enumerate(self.noise_levels):
             check_real(f"evaluation.noise_levels[{k}]", level, low=0.0, low_open=True)
         check_integer("evaluation.noise_inputs", self.noise_inputs)
+        check_integer("evaluation.boundary_inputs", self.boundary_inputs, 0)
         _check_widths("evaluation.settle_predictor", self.settle_predictor, allow_empty=True)
         check_integer("evaluation.sweep_points", self.sweep_points, 3)
         check_real("evaluation.boundary_band", self.boundary_band, low=0.0, low_open=True)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 from matplotlib.figure import Figure
 
-from ._metrics import summed_inputs, winners
+from ._partitions import summed_inputs, winners
 from ._probes import Sweep
 from ._results import ModelMetrics
 
@@ -55,8 +55,11 @@ def decision_boundary_figure(
     recurrent_rates: np.ndarray,
     approx_rates: dict[str, np.ndarray],
     partitions: Sequence[Sequence[int]],
+    near_boundary: np.ndarray | None = None,
 ) -> Figure:
-    """Muir (2018) Fig. 3: held-out inputs on (summed input A, summed input B), misses orange."""
+    """Muir (2018) Fig. 3: held-out inputs on (summed input A, summed input B), misses orange;
+    ``near_boundary`` (bool, for the first rows) marks inputs close to the true basin
+    boundary."""
     models = list(approx_rates)
     fig = Figure(figsize=(4.6 * len(models), 4.6), layout="constrained")
     axes = np.atleast_1d(fig.subplots(1, len(models), sharey=True))
@@ -75,6 +78,10 @@ def decision_boundary_figure(
             *drive[shown_agree, :2].T, s=3, c=AGREE, lw=0, label="same winner", rasterized=True
         )
         ax.scatter(*drive[wrong, :2].T, s=9, c=DISAGREE, lw=0, label="different winner")
+        if near_boundary is not None and near_boundary.any():
+            close = drive[: len(near_boundary)][near_boundary, :2]
+            ax.scatter(*close.T, s=14, marker="x", c="k", lw=0.6,
+                       label="< 0.01 from the basin boundary")  # fmt: skip
         ax.plot([-lim, lim], [-lim, lim], "k--", lw=1, label=r"$\iota_A = \iota_B$")
         share = wrong.sum() / max(1, (truth >= 0).sum())
         ax.set_title(f"{model}: {wrong.sum()} of {(truth >= 0).sum()} differ ({share:.2%})")
@@ -175,4 +182,33 @@ def capacity_figure(models: dict[str, ModelMetrics]) -> Figure:
         ax.set_ylabel(label)
     left.set_yscale("log")
     fig.suptitle("Approximation quality against size (held-out inputs)")
+    return fig
+
+
+def _band_label(low: float, high: float) -> str:
+    if low == 0:
+        return f"< {high:g}"
+    return f">= {low:g}" if high == np.inf else f"{low:g}-{high:g}"
+
+
+def boundary_figure(models: dict[str, ModelMetrics]) -> Figure:
+    """Where the error sits: share of held-out inputs and of each model's squared error by
+    distance to the recurrent network's basin boundary."""
+    fig = Figure(figsize=(7.5, 3.8), layout="constrained")
+    ax = fig.subplots()
+    first = next(m for m in models.values() if m.boundary_bands)
+    labels = [_band_label(b.low, b.high) for b in first.boundary_bands]
+    x = np.arange(len(labels))
+    width = 0.8 / (1 + len(models))
+    ax.bar(x, [100 * b.share_of_inputs for b in first.boundary_bands], width, color="0.7",
+           label="share of inputs")  # fmt: skip
+    for k, (name, model) in enumerate(models.items(), start=1):
+        colour = PARTITION_COLOURS[(k - 1) % len(PARTITION_COLOURS)]
+        shares = [100 * b.share_of_squared_error for b in model.boundary_bands or []]
+        ax.bar(x + k * width, shares, width, color=colour, label=f"{name}: share of squared error")
+    ax.set_xticks(x + 0.5 * width * len(models), labels)
+    ax.set_xlabel("distance to the recurrent network's basin boundary")
+    ax.set_ylabel("%")
+    ax.legend(fontsize=8, frameon=False)
+    ax.set_title("Where the approximation's error sits")
     return fig

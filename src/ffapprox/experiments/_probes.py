@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 from ..dynamics import RecurrentNetwork, simulate, solve_fixed_points
-from ._metrics import partition_rates
+from ._partitions import partition_rates
 
 # Mixtures of the Fig. 2b sweep, from all input to partition B to all to partition A.
 SWEEP_POINTS = 201

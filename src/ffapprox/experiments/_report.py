@@ -51,6 +51,14 @@ SUMMARY_ROWS: tuple[tuple[str, Callable[[ModelMetrics], str | None]], ...] = (
             and f"{m.noise.position_error_gap:.1%}"
         ),
     ),
+    (
+        "inputs within 0.01 of the basin boundary",
+        lambda m: m.boundary_bands and percent(m.boundary_bands[0].share_of_inputs),
+    ),
+    (
+        "... their share of the squared error",
+        lambda m: m.boundary_bands and percent(m.boundary_bands[0].share_of_squared_error),
+    ),
     ("approx. evals / s", lambda m: f"{m.approximation_evals_per_s:,.0f}"),
     ("speed-up vs exact solver", lambda m: f"{m.speedup:,.0f}x"),
     ("training converged", lambda m: "yes" if m.training_converged else "no (see warning)"),

@@ -10,6 +10,7 @@ from typing import ClassVar, NamedTuple
 from matplotlib.figure import Figure
 
 from ..dynamics import RecurrentNetwork
+from ._boundary import BoundaryBand
 from ._noise import NoiseSummary, NoiseSweep
 
 
@@ -78,6 +79,8 @@ class ModelMetrics:
     competition: CompetitionMetrics | None = None
     noise: NoiseSummary | None = None
     oscillating: OscillationComparison | None = None
+    # Error by distance to the recurrent network's basin boundary (competing partitions).
+    boundary_bands: list[BoundaryBand] | None = None
 
     def block(self, solver: SolverSummary) -> dict:
         """The model's flat entry of ``metrics.json`` (solver figures repeated in it)."""
