@@ -42,6 +42,7 @@ from .networks import BUILDERS as BUILDERS
 from .networks import amplifier_network as amplifier_network
 from .networks import amplifier_patterns as amplifier_patterns
 from .networks import ctln_network as ctln_network
+from .networks import ctln_rest_state as ctln_rest_state
 from .networks import partitioned_network as partitioned_network
 from .networks import random_dale_network as random_dale_network
 from .networks import ring_angles as ring_angles

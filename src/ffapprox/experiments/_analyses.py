@@ -169,8 +169,10 @@ class SettlePredictor:
             n_test=int(len(truth)),
             fraction_settling=float(truth.mean()),
             accuracy=float((predicted == truth).mean()),
-            recall_settling=float(predicted[truth].mean()),
-            recall_not_settling=float((~predicted[~truth]).mean()),
+            recall_settling=float(predicted[truth].mean()) if truth.any() else None,
+            recall_not_settling=float((~predicted[~truth]).mean()) if (~truth).any() else None,
+            n_settling=int(truth.sum()),
+            n_not_settling=int((~truth).sum()),
         )
         model.metadata["test"] = metrics.__dict__.copy()
         model.save(ctx.work / "models" / "settles")

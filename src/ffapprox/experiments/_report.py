@@ -113,8 +113,7 @@ def single_report(result: RunResult) -> tuple[str, str, str]:
         text += (
             f" A separate classifier predicts whether an input settles: accuracy "
             f"{settle.accuracy:.2%} on {settle.n_test:,} held-out inputs (recall "
-            f"{settle.recall_settling:.2%} on settling, {settle.recall_not_settling:.2%} on "
-            f"non-settling inputs)."
+            f"{settle.recall_text()})."
         )
     return _cards(cards), _table(rows, ["", *models]), text
 

@@ -99,8 +99,23 @@ class SettleMetrics:
     n_test: int
     fraction_settling: float
     accuracy: float
-    recall_settling: float
-    recall_not_settling: float
+    recall_settling: float | None  # None without such inputs
+    recall_not_settling: float | None
+    n_settling: int = 0
+    n_not_settling: int = 0
+
+    def recall_text(self) -> str:
+        """``96.00% of 25 settling, 75.00% of 4 non-settling inputs`` (counts shown, so
+        that a 100 % of four is read as what it is)."""
+        parts = []
+        for recall, count, kind in (
+            (self.recall_settling, self.n_settling, "settling"),
+            (self.recall_not_settling, self.n_not_settling, "non-settling"),
+        ):
+            parts.append(
+                f"no {kind} inputs" if recall is None else f"{recall:.2%} of {count} {kind}"
+            )
+        return ", ".join(parts)
 
 
 @dataclass(frozen=True)

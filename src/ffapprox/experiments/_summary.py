@@ -44,8 +44,8 @@ def single_summary(result: RunResult) -> list[str]:
     settle = result.settle_predictor
     if settle is not None:
         lines.append(
-            f"Settle predictor: {settle.accuracy:.2%} accurate on held-out inputs "
-            f"({settle.fraction_settling:.1%} of them settle)."
+            f"Settle predictor: {settle.accuracy:.2%} accurate on {settle.n_test:,} held-out "
+            f"inputs (recall {settle.recall_text()})."
         )
     return lines
 

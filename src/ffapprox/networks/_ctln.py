@@ -24,15 +24,25 @@ def ctln_network(
     ``W_ij = 0`` if ``i = j``; ``-1 + epsilon`` if ``j -> i`` is an edge;
     ``-1 - delta`` otherwise,
 
-    with ``tau dx/dt = -x + W [x]^+ + theta``. Every connection is inhibitory; an edge
-    only makes it weaker. The uniform drive ``theta`` is built in as the bias
-    ``b = -theta``, so input zero gives the CTLN and an input ``i`` adds to the drive
-    (``ctln_network(edges, theta=0)`` leaves the whole drive to the inputs).
+    Which model, in which variables. The published CTLN (Curto, Morrison and co-authors;
+    their MATLAB code and AlgebraicDynamics.jl) is ``dx/dt = -x + [W x + theta + i]^+``.
+    The network returned here is ffapprox's threshold-linear form, with unit time
+    constants, in the variables ``y = W x + theta + i``:
+    ``dy/dt = W dx/dt = -y + W [y]^+ + theta + i`` (the uniform drive ``theta`` is built in
+    as the bias ``b = -theta``; an input ``i`` adds to it). Fixed points and their
+    stability correspond exactly (``x = [y]^+``, so the response ``[y]^+`` is the CTLN's
+    ``x``), but the published rest state ``x = 0`` is ``y = theta + i``, not ``y = 0``: in a
+    multistable graph the start can decide the attractor. To follow the published model
+    from rest, start there: ``solve_fixed_points(net, i, x0=ctln_rest_state(net, i))``
+    (tested against the published dynamics integrated by scipy on every graph of up to 4
+    nodes).
 
     Computation: the graph's structure fixes the attractors. A directed 3-cycle has no
-    stable fixed point for any uniform positive drive and settles on a limit cycle
-    (:func:`solve_fixed_points` reports ``oscillating``); a sink (a node with no outgoing
-    edge) gives a stable fixed point supported on it.
+    stable fixed point for any uniform positive drive and settles on a limit cycle: at the
+    default parameters :func:`solve_fixed_points` reports ``oscillating``; for parameter
+    sets whose cycle is slower or of smaller amplitude its windows may not all fit in the
+    time limit, and it reports ``unresolved`` (never ``stable``). A sink (a node with no
+    outgoing edge) gives a stable fixed point supported on it.
 
     Arguments:
         edges: iterable of ``(source, target)`` pairs of neuron indices, no self-loops.
@@ -72,3 +82,15 @@ def ctln_network(
     weights[pairs[:, 1], pairs[:, 0]] = -1.0 + epsilon
     np.fill_diagonal(weights, 0.0)
     return RecurrentNetwork(weights, bias=-theta)
+
+
+def ctln_rest_state(network: RecurrentNetwork, inputs) -> np.ndarray:
+    """The published CTLN's rest state ``x = 0`` in the variables of :func:`ctln_network`:
+    ``y = theta + i`` (``inputs - bias``), shape (B, N) (or (N,) for one input).
+
+    Example:
+        >>> net = ctln_network([(0, 1), (1, 0)])
+        >>> ctln_rest_state(net, [0.0, 0.5]).tolist()
+        [1.0, 1.5]
+    """
+    return np.asarray(inputs, dtype=np.float64) - network.bias
