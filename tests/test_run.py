@@ -403,3 +403,43 @@ def test_legacy_flat_network_keys_still_load():
     assert config_from_dict({"network": saved}).network.path == "net.npz"
     with pytest.raises(ValueError, match='network.w_E applies to builder = "partitioned"'):
         config_from_dict({"network": ring | {"w_E": 3.0}})
+
+
+SCALE = """
+name = "scale-tiny"
+[[scale.networks]]
+name = "dale12"
+network = { builder = "random-dale", params = { n_neurons = 12, gain = 1.5 } }
+data = { max_time = 100.0 }
+samples = [150, 400]
+test_samples = 120
+[[models]]
+name = "mlp"
+hidden = [8]
+epochs = 2
+restarts = 1
+[[models]]
+name = "unrolled"
+family = "unrolled"
+params = { steps = 20, euler_steps = 4 }
+epochs = 2
+"""
+
+
+def test_scale_experiment_reports_every_family_and_size(tmp_path):
+    _, result = _run_config(tmp_path, SCALE, "scale")
+    metrics = json.loads((tmp_path / "out" / "metrics.json").read_text())
+    network = metrics["networks"]["dale12"]
+    assert {(p["model"], p["n_train"] <= 400) for p in network["points"]} == {
+        ("mlp", True), ("unrolled", True)
+    }  # fmt: skip
+    assert len(network["points"]) == 4  # two models, two sizes
+    for point in network["points"]:
+        assert point["relative_rmse"] > 0 and point["speedup"] > 0
+    for point in network["points"]:  # the MLP cannot vouch for its answers, unrolled can
+        assert (point["trusted_share"] is None) == (point["family"] == "mlp")
+    settle = network["settle_predictor"]
+    assert settle is None or 0 <= settle["accuracy"] <= 1
+    assert "dale12 (N = 12)" in result.output and "unrolled" in result.output
+    assert (tmp_path / "out" / "fig_scale.png").read_bytes()[:4] == b"\x89PNG"
+    assert "<td>dale12</td><td>unrolled</td>" in (tmp_path / "out" / "report.html").read_text()

@@ -14,4 +14,7 @@ from ._history import TrainingHistory as TrainingHistory
 from ._history import TrainingSettings as TrainingSettings
 from ._history import auto_learning_rate as auto_learning_rate
 from ._mlp import FeedForwardApproximation as FeedForwardApproximation
+from ._region_table import RegionTable as RegionTable
 from ._training import train as train
+from ._unrolled import PredictorCorrector as PredictorCorrector
+from ._unrolled import Unrolled as Unrolled

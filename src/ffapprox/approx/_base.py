@@ -15,6 +15,18 @@ from ._formats import load_model_as, save_model
 PREDICT_BATCH = 65536
 
 
+def uniform_layers(layers, seed: int) -> None:
+    """Re-draw the weights and biases of ``torch.nn.Linear`` layers from PyTorch's default
+    ranges, ``U(-1/sqrt(fan_in), 1/sqrt(fan_in))``, with a generator seeded by ``seed``."""
+    generator = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for layer in layers:
+            bound = layer.in_features**-0.5
+            for p in (layer.weight, layer.bias):
+                drawn = torch.rand(p.shape, generator=generator, dtype=torch.float64)
+                p.copy_(drawn * 2 * bound - bound)
+
+
 class Approximation(torch.nn.Module):
     """Base class of the feed-forward approximations: one pass of fixed cost per input.
 
@@ -46,6 +58,9 @@ class Approximation(torch.nn.Module):
         """Keyword arguments that rebuild this model's layers (stored in ``model.json``)."""
         return {"n_inputs": self.n_inputs, "n_outputs": self.n_outputs}
 
+    # Adam's step when train() is not given one (None: by width, see auto_learning_rate).
+    default_learning_rate: ClassVar[float | None] = None
+
     @property
     def dtype(self) -> torch.dtype:
         return next(self.parameters()).dtype
@@ -69,6 +84,19 @@ class Approximation(torch.nn.Module):
             ValueError: for a wrong shape, a non-real dtype or NaN/inf entries in
                 ``inputs``, or an unknown or unavailable ``device``.
         """
+        return self._batched(lambda model, x: model(x), inputs, batch_size, device)
+
+    def trust(
+        self, inputs, *, batch_size: int = PREDICT_BATCH, device: torch.device | str | None = None
+    ) -> np.ndarray | None:
+        """Per input, whether the output can be trusted (bool, (B,)), for families that can
+        tell (see their ``trust_tensor``); None for the others (the MLP)."""
+        if not hasattr(self, "trust_tensor"):
+            return None
+        return self._batched(lambda model, x: model.trust_tensor(x), inputs, batch_size, device)
+
+    def _batched(self, func, inputs, batch_size: int, device) -> np.ndarray:
+        """``func(model, rows)`` over batches of checked inputs, concatenated as numpy."""
         batch_size = check_integer("batch_size", batch_size)
         x = torch.from_numpy(real_array("inputs", inputs)).to(self.dtype)
         if x.ndim == 1:
@@ -84,9 +112,12 @@ class Approximation(torch.nn.Module):
             model = copy.deepcopy(self).to(device)
         device = model.device
         with torch.no_grad():
-            out = [model(x[a : a + batch_size].to(device)) for a in range(0, len(x), batch_size)]
-        result = torch.cat(out) if out else x.new_zeros((0, self.n_outputs))
-        return result.cpu().numpy()
+            out = [
+                func(model, x[a : a + batch_size].to(device)) for a in range(0, len(x), batch_size)
+            ]
+        if not out:
+            return func(model, x[:0].to(device)).cpu().numpy()
+        return torch.cat(out).cpu().numpy()
 
     def save(self, directory, *, force: bool = False) -> None:
         """Write ``model.safetensors`` and ``model.json`` into ``directory`` (atomically);

@@ -14,6 +14,9 @@ from ._base import Approximation
 from ._ensemble import Ensemble
 from ._formats import load_model_as, read_config
 from ._mlp import FeedForwardApproximation
+from ._module_ensemble import ModuleEnsemble
+from ._region_table import RegionTable
+from ._unrolled import PredictorCorrector, Unrolled
 
 
 @dataclass(frozen=True)
@@ -41,8 +44,29 @@ def _mlp(n_inputs: int, n_outputs: int, *, network=None, hidden=None) -> FeedFor
     return FeedForwardApproximation(n_inputs, hidden, n_outputs)
 
 
+def _of_network(cls):
+    """``build`` for a family made from the network's own weights (``cls.from_network``);
+    ``hidden`` is passed on when given (the widths of its MLP part)."""
+
+    def build(n_inputs: int, n_outputs: int, *, network=None, hidden=None, **params):
+        if network is None:
+            raise ValueError(f"a {cls.family!r} model is built from its recurrent network")
+        if n_inputs != network.n_neurons or n_outputs != network.n_neurons:
+            raise ValueError(f"a {cls.family!r} model maps N = {network.n_neurons} to N")
+        if hidden:
+            params["hidden"] = tuple(hidden)
+        return cls.from_network(network, **params)
+
+    return build
+
+
 FAMILIES: dict[str, Family] = {
     "mlp": Family(FeedForwardApproximation, Ensemble.for_model, _mlp),
+    "unrolled": Family(Unrolled, ModuleEnsemble.for_model, _of_network(Unrolled)),
+    "predictor-corrector": Family(
+        PredictorCorrector, ModuleEnsemble.for_model, _of_network(PredictorCorrector)
+    ),
+    "regions": Family(RegionTable, ModuleEnsemble.for_model, _of_network(RegionTable)),
 }
 
 

@@ -44,6 +44,9 @@ def auto_learning_rate(model) -> float:
     initial weights, and reached 7.9 % relative RMSE at 3e-3; up to 64 units wide, 1e-2 is
     the best of the steps tried.
     """
+    own = getattr(model, "default_learning_rate", None)
+    if own is not None:  # a family that knows better (e.g. unrolled dynamics)
+        return own
     widest = max(getattr(model, "hidden", ()) or (BASE_WIDTH,))
     return BASE_LEARNING_RATE * min(1.0, BASE_WIDTH / widest)
 

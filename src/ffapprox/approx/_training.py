@@ -26,10 +26,10 @@ from ._ensemble import INIT_ROWS
 from ._families import get_family
 from ._history import (
     TRAINING_DEFAULTS,
-    auto_learning_rate,
     RestartSummary,
     TrainingHistory,
     TrainingSettings,
+    auto_learning_rate,
 )
 from ._loop import Curves, run_epochs
 from ._sources import check_columns, training_source
@@ -163,7 +163,7 @@ def _history(curves: Curves, winner: int, seeds: list[int], patience: int) -> Tr
             epochs_run=int(curves.epochs_run[r]),
             stopped_early=bool(curves.epochs_run[r] - curves.best_epoch[r] >= patience),
         )
-        for r in range(len(seeds))
+        for r in range(len(curves.best))  # a family may train fewer copies than seeds
     ]
     return TrainingHistory(
         train_loss=[float(v[winner]) for v in curves.train[:run]],

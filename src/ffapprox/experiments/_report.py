@@ -22,6 +22,12 @@ from ._results import ExperimentResult, ModelMetrics, Outcome, RunResult, SweepR
 SUMMARY_ROWS: tuple[tuple[str, Callable[[ModelMetrics], str | None]], ...] = (
     ("hidden layers", lambda m: str(m.hidden)),
     ("relative RMSE", lambda m: percent(m.relative_rmse)),
+    ("family", lambda m: m.family),
+    ("inputs it vouches for", lambda m: m.trusted_share is not None and percent(m.trusted_share)),
+    (
+        "relative RMSE on those",
+        lambda m: m.relative_rmse_trusted is not None and percent(m.relative_rmse_trusted),
+    ),
     ("winner agreement", lambda m: m.competition and percent(m.competition.winner_agreement)),
     (
         "agreement near boundary",
@@ -71,7 +77,7 @@ def _fmt(value) -> str:
     return html.escape(str(value))
 
 
-def _table(rows: list[list[str]], header: list[str]) -> str:
+def html_table(rows: list[list[str]], header: list[str]) -> str:
     head = "".join(f"<th>{h}</th>" for h in header)
     body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
     return f"<table><tr>{head}</tr>{body}</table>"
@@ -115,7 +121,7 @@ def single_report(result: RunResult) -> tuple[str, str, str]:
             f"{settle.accuracy:.2%} on {settle.n_test:,} held-out inputs (recall "
             f"{settle.recall_text()})."
         )
-    return _cards(cards), _table(rows, ["", *models]), text
+    return _cards(cards), html_table(rows, ["", *models]), text
 
 
 def sweep_report(result: SweepResult) -> tuple[str, str, str]:
@@ -146,7 +152,7 @@ def sweep_report(result: SweepResult) -> tuple[str, str, str]:
     ]  # fmt: skip
     status = ", ".join(f"{name}: {c:,}" for name, c in result.dataset.counts.items())
     text = f"Status of all sampled inputs, all sizes together: {status}."
-    return _cards(cards), _table(rows, header), text
+    return _cards(cards), html_table(rows, header), text
 
 
 def _network_section(network: RecurrentNetwork) -> str:
@@ -154,10 +160,10 @@ def _network_section(network: RecurrentNetwork) -> str:
     weights = ""
     if n <= 12:
         rows = [[f"{j}"] + [f"{w:.3g}" for w in network.weights[j]] for j in range(n)]
-        weights = "<p>Weights W[j, k] (onto j from k):</p>" + _table(
+        weights = "<p>Weights W[j, k] (onto j from k):</p>" + html_table(
             rows, ["j \\ k", *map(str, range(n))]
         )
-    params = _table(
+    params = html_table(
         [
             ["form", network.form],
             ["neurons", str(n)],
@@ -177,8 +183,9 @@ def _noise_section(result) -> str:
     flat = sweep.to_json()
     rows = [[k] + [_fmt(v) for v in values] for k, values in flat.items() if k != "noise"]
     header = ["noise level sigma", *(f"{v:g}" for v in sweep.noise)]
-    return "<h2>Noise sweep</h2><p>SNR in dB; position errors in neuron spacings.</p>" + _table(
-        rows, header
+    return (
+        "<h2>Noise sweep</h2><p>SNR in dB; position errors in neuron spacings.</p>"
+        + html_table(rows, header)
     )
 
 
@@ -205,12 +212,12 @@ def write_report(
     ``summarise`` gives the result's cards, at-a-glance table and status line."""
     result = outcome.result
     cards, summary, status = summarise(result)
-    metrics = result.to_json()["models"]
+    metrics = result.to_json().get("models", {})
     keys = sorted({k for block in metrics.values() for k in block if k != "status_fractions"})
-    full = _table(
+    full = html_table(
         [[k] + [_fmt(metrics[m].get(k, "")) for m in metrics] for k in keys], ["metric", *metrics]
     )
-    machine = _table([[k, _fmt(v)] for k, v in json_ready(result.machine).items()], ["", ""])
+    machine = html_table([[k, _fmt(v)] for k, v in json_ready(result.machine).items()], ["", ""])
     name = html.escape(config.name)
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>ffapprox run: {name}</title>

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import ClassVar, NamedTuple
+from typing import ClassVar, NamedTuple, Protocol
 
 from matplotlib.figure import Figure
 
@@ -76,6 +76,10 @@ class ModelMetrics:
     training_seconds: float
     training_converged: bool
     family: str = "mlp"
+    # Families that flag inputs whose output they can vouch for (see Approximation.trust).
+    trusted_share: float | None = None
+    relative_rmse_trusted: float | None = None
+    relative_rmse_untrusted: float | None = None
     competition: CompetitionMetrics | None = None
     noise: NoiseSummary | None = None
     oscillating: OscillationComparison | None = None
@@ -225,7 +229,16 @@ class SweepResult:
         }
 
 
-ExperimentResult = RunResult | SweepResult
+class ExperimentResult(Protocol):
+    """What every runner's result has: its ``kind`` (the key in ``RUNNERS``), name, machine,
+    duration and the content of ``metrics.json``."""
+
+    kind: ClassVar[str]
+    name: str
+    machine: dict
+    wall_seconds: float
+
+    def to_json(self) -> dict: ...
 
 
 class Outcome(NamedTuple):

@@ -13,6 +13,8 @@ from ..common import ProgressFactory, check_choice, logger, no_progress, write_j
 from ._config import FILE_BUILDER, ExperimentConfig
 from ._report import single_report, sweep_report, write_report
 from ._results import ExperimentResult, Outcome
+from ._scale import ScaleRunner
+from ._scale_views import scale_report, scale_summary
 from ._setup import run_folder
 from ._single import SingleNetworkRunner
 from ._summary import single_summary, sweep_summary
@@ -43,6 +45,7 @@ class Kind:
 RUNNERS: dict[str, Kind] = {
     "single": Kind(SingleNetworkRunner, single_summary, single_report),
     "sweep": Kind(SizeSweepRunner, sweep_summary, sweep_report),
+    "scale": Kind(ScaleRunner, scale_summary, scale_report),
 }
 
 

@@ -103,6 +103,19 @@ def _train_models(ctx: RunContext) -> None:
         ctx.predictions[spec.name] = model.predict(test_inputs).astype(np.float64)
 
 
+def _trust(metrics: ModelMetrics, model, stable: tuple, predictions: np.ndarray) -> None:
+    """The share of held-out inputs the model vouches for, and the error on either side."""
+    inputs, rates = stable
+    trusted = model.trust(inputs)
+    if trusted is None:
+        return
+    metrics.trusted_share = float(trusted.mean())
+    for side, rows in (("trusted", trusted), ("untrusted", ~trusted)):
+        if rows.any():
+            error = error_metrics(predictions[rows], rates[rows]).relative_rmse
+            setattr(metrics, f"relative_rmse_{side}", error)
+
+
 def _evaluate(ctx: RunContext) -> SolverSummary:
     """Errors on the held-out stable inputs; solver and approximations timed alike."""
     logger.info("Evaluating on held-out inputs and timing both methods")
@@ -131,6 +144,7 @@ def _evaluate(ctx: RunContext) -> SolverSummary:
             training_converged=bool(history.converged), family=model.family,
         )  # fmt: skip
         ctx.per_input[f"approximation {name}"] = 1.0 / rate
+        _trust(ctx.metrics[name], model, ctx.test_stable, ctx.predictions[name])
     return SolverSummary(
         n_train=int(train_set.stable_mask.sum()),
         n_validation=int(validation_set.stable_mask.sum()),
