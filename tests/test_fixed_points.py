@@ -10,6 +10,7 @@ from conftest import FORMS, contraction_network, ctln_three_cycle, integrate_ref
 import ffapprox
 from ffapprox import RecurrentNetwork, Status, solve_fixed_points
 from ffapprox.data import SignalPlusNoise, draw_rows
+from ffapprox.dynamics import Acceptance
 from ffapprox.networks import partitioned_network
 
 # The solver returns the exact solution of a linear system: rounding only.
@@ -25,6 +26,7 @@ FLOAT32_TOL = 1e-4
 # Eigenvalues from torch (solver) and numpy (test) of the same matrix.
 EIGENVALUE_TOL = 1e-10
 STATUS_FIELDS = ("state", "rates", "residual", "settle_time", "stability_margin")
+METHODS = sorted(ffapprox.SOLVERS)
 
 
 def _family(name: str, form: str, rng: np.random.Generator) -> RecurrentNetwork:
@@ -57,12 +59,17 @@ def network(request, form, rng) -> RecurrentNetwork:
     return _family(request.param, form, rng)
 
 
+@pytest.fixture(params=METHODS)
+def method(request) -> str:
+    return request.param
+
+
 # --- contract: every result of every network family -------------------------------------
 
 
-def test_result_contract(network, rng):
+def test_result_contract(network, rng, method):
     inputs = rng.uniform(-1, 1, size=(40, network.n_neurons))
-    result = solve_fixed_points(network, inputs, max_time=150.0)
+    result = solve_fixed_points(network, inputs, max_time=150.0, method=method)
     b, n = inputs.shape
     assert result.state.shape == result.rates.shape == (b, n)
     for name in ("status", "residual", "settle_time", "steps", "stability_margin"):
@@ -75,6 +82,8 @@ def test_result_contract(network, rng):
     assert (result.steps >= 1).all()
 
     stable = result.status == Status.STABLE
+    assert set(result.accepted_by[stable].tolist()) <= {Acceptance.CERTIFIED, Acceptance.CONVERGED}
+    assert (result.accepted_by[~stable] == Acceptance.NONE).all()
     for name in STATUS_FIELDS:
         field = getattr(result, name)
         assert torch.isnan(field[~stable]).all(), name
@@ -96,13 +105,19 @@ def test_result_contract(network, rng):
     assert (settle > 0).all() and (settle <= 150.0 + 1).all()
 
 
-def test_batch_independence(network, rng):
+def test_batch_independence(network, rng, method):
+    # "adaptive" is bitwise batch-invariant with reproducible=True (default mode: only
+    # statuses and fixed points, see test_adaptive.py).
+    def solve(inputs):
+        extra = {"reproducible": True} if method == "adaptive" else {}
+        return solve_fixed_points(network, inputs, max_time=150.0, method=method, **extra)
+
     inputs = rng.uniform(-1, 1, size=(24, network.n_neurons))
-    whole = solve_fixed_points(network, inputs, max_time=150.0)
+    whole = solve(inputs)
     perm = rng.permutation(len(inputs))
-    shuffled = solve_fixed_points(network, inputs[perm], max_time=150.0)
-    parts = [solve_fixed_points(network, inputs[k : k + 5], max_time=150.0) for k in (0, 7, 19)]
-    singles = [solve_fixed_points(network, inputs[k], max_time=150.0) for k in (3, 11, 23)]
+    shuffled = solve(inputs[perm])
+    parts = [solve(inputs[k : k + 5]) for k in (0, 7, 19)]
+    singles = [solve(inputs[k]) for k in (3, 11, 23)]
     others = [
         (shuffled, perm),
         *((r, np.arange(k, k + 5)) for r, k in zip(parts, (0, 7, 19), strict=True)),
@@ -112,6 +127,7 @@ def test_batch_independence(network, rng):
         rows = torch.as_tensor(rows)
         torch.testing.assert_close(result.status, whole.status[rows], rtol=0, atol=0)
         torch.testing.assert_close(result.steps, whole.steps[rows], rtol=0, atol=0)
+        torch.testing.assert_close(result.accepted_by, whole.accepted_by[rows], rtol=0, atol=0)
         for name in STATUS_FIELDS:
             torch.testing.assert_close(
                 getattr(result, name),
@@ -122,10 +138,12 @@ def test_batch_independence(network, rng):
             )
 
 
-def test_float32_agrees_with_float64(network, rng):
+def test_float32_agrees_with_float64(network, rng, method):
     inputs = rng.uniform(-1, 1, size=(40, network.n_neurons))
-    double = solve_fixed_points(network, inputs, max_time=150.0)
-    single = solve_fixed_points(network, inputs, max_time=150.0, dtype=torch.float32)
+    double = solve_fixed_points(network, inputs, max_time=150.0, method=method)
+    single = solve_fixed_points(
+        network, inputs, max_time=150.0, dtype=torch.float32, method=method
+    )
     assert single.state.dtype == torch.float32
     assert single.status.dtype == torch.int8
     both = (double.status == Status.STABLE) & (single.status == Status.STABLE)
@@ -140,12 +158,13 @@ def test_float32_agrees_with_float64(network, rng):
 # --- independent reference: scipy LSODA at tight tolerance ---------------------------------
 
 
+@pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize("form", FORMS)
-def test_contraction_networks_match_reference(rng, form):
+def test_contraction_networks_match_reference(rng, form, method):
     for _ in range(2):
         net = contraction_network(rng, 5, form)
         inputs = rng.uniform(-1, 1, size=(6, 5))
-        result = solve_fixed_points(net, inputs)
+        result = solve_fixed_points(net, inputs, method=method)
         assert (result.status == Status.STABLE).all()
         # Contraction rate >= (1 - 0.8) / tau_max = 0.1: 400 time units shrink errors e^-40.
         reference = integrate_reference(net, inputs, 400.0)
@@ -155,11 +174,12 @@ def test_contraction_networks_match_reference(rng, form):
         )
 
 
+@pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize("form", FORMS)
-def test_initial_state_is_used(rng, form):
+def test_initial_state_is_used(rng, form, method):
     net = contraction_network(rng, 4, form)
     inputs, x0 = rng.uniform(-1, 1, size=(3, 4)), rng.uniform(-2, 2, size=(3, 4))
-    result = solve_fixed_points(net, inputs, x0=x0)
+    result = solve_fixed_points(net, inputs, x0=x0, method=method)
     reference = integrate_reference(net, inputs, 400.0, x0=x0)
     np.testing.assert_allclose(result.state.numpy(), reference, rtol=0, atol=REFERENCE_TOL)
 
@@ -319,8 +339,8 @@ def test_slow_drift_on_a_ring_is_not_oscillation(rng):
     assert result.settle_time[0] > 100
 
 
-def test_ctln_three_cycle_oscillates():
-    result = solve_fixed_points(ctln_three_cycle(), np.ones((3, 3)))
+def test_ctln_three_cycle_oscillates(method):
+    result = solve_fixed_points(ctln_three_cycle(), np.ones((3, 3)), method=method)
     assert (result.status == Status.OSCILLATING).all()
     assert torch.isnan(result.state).all()
 
@@ -328,10 +348,10 @@ def test_ctln_three_cycle_oscillates():
 @pytest.mark.parametrize(
     "weights", [1.5 * np.eye(3), np.full((3, 3), 0.6)], ids=["self-excitation", "all-to-all"]
 )
-def test_runaway_excitation_diverges_unless_silent(weights, form):
+def test_runaway_excitation_diverges_unless_silent(weights, form, method):
     net = RecurrentNetwork(weights, form=form)
     inputs = np.array([[1.0, 0.5, 0.2], [0.3, 0.3, 0.3], [-1.0, -0.5, -0.2]])
-    result = solve_fixed_points(net, inputs)
+    result = solve_fixed_points(net, inputs, method=method)
     assert result.status.tolist() == [Status.DIVERGING, Status.DIVERGING, Status.STABLE]
     np.testing.assert_allclose(result.state[2].numpy(), inputs[2], rtol=0, atol=EXACT_TOL)
 
@@ -344,13 +364,14 @@ def test_runaway_excitation_diverges_unless_silent(weights, form):
     ],
     ids=["oscillating", "diverging"],
 )
-def test_short_max_time_is_unresolved(network, inputs):
-    result = solve_fixed_points(network, inputs, max_time=5.0)
+def test_short_max_time_is_unresolved(network, inputs, method):
+    result = solve_fixed_points(network, inputs, max_time=5.0, method=method)
     assert result.status.tolist() == [Status.UNRESOLVED]
     assert torch.isnan(result.state).all()
-    assert result.steps.tolist() == [
-        int(np.ceil(5.0 / ffapprox.dynamics.default_step_size(network)))
-    ]
+    if method == "rk4":  # fixed steps: all of them
+        steps = int(np.ceil(5.0 / ffapprox.dynamics.default_step_size(network)))
+        assert result.steps.tolist() == [steps]
+    assert (result.steps >= 1).all()
 
 
 # --- bad arguments -------------------------------------------------------------------------
@@ -375,6 +396,14 @@ def test_short_max_time_is_unresolved(network, inputs):
         ({"dtype": np.float64}, "dtype"),
         ({"rtol": -1.0}, "rtol"),
         ({"rtol": 0.0, "atol": 0.0}, "rtol"),
+        ({"method": "euler"}, "method"),
+        ({"window_taus": 0.0}, "window_taus"),
+        ({"window_taus": np.inf}, "window_taus"),
+        ({"divergence_factor": 1.0}, "divergence_factor"),
+        ({"int_rtol": 0.0}, "int_rtol"),
+        ({"int_rtol": 2.0}, "int_rtol"),
+        ({"reproducible": 1}, "reproducible"),
+        ({"mixed_precision": "yes"}, "mixed_precision"),
     ],
 )
 def test_bad_arguments_are_named(kwargs, match):
@@ -384,19 +413,22 @@ def test_bad_arguments_are_named(kwargs, match):
         solve_fixed_points(net, **arguments)
 
 
-def test_single_input_and_empty_batch():
+def test_single_input_and_empty_batch(method):
     net = RecurrentNetwork(np.zeros((3, 3)))
-    single = solve_fixed_points(net, np.array([1.0, -1.0, 0.5]))
+    single = solve_fixed_points(net, np.array([1.0, -1.0, 0.5]), method=method)
     assert single.state.shape == (1, 3)
-    empty = solve_fixed_points(net, np.zeros((0, 3)))
+    empty = solve_fixed_points(net, np.zeros((0, 3)), method=method)
     assert empty.state.shape == (0, 3) and empty.status.shape == (0,)
     assert sum(empty.counts().values()) == 0
 
 
-def test_progress_reports_every_input(rng):
+def test_progress_reports_every_input(rng, method):
     seen = []
     net = partitioned_network()
-    solve_fixed_points(net, rng.uniform(-1, 1, size=(30, 5)), progress=seen.append)
+    inputs = rng.uniform(-1, 1, size=(30, 5))
+    solve_fixed_points(net, inputs, progress=seen.append, method=method)
     assert sum(seen) == 30
-    solve_fixed_points(ctln_three_cycle(), np.ones((2, 3)), max_time=5.0, progress=seen.append)
+    solve_fixed_points(
+        ctln_three_cycle(), np.ones((2, 3)), max_time=5.0, progress=seen.append, method=method
+    )
     assert sum(seen) == 32

@@ -320,7 +320,7 @@ def test_sweep_with_a_size_too_unstable_to_fit(tmp_path):
     # gain 8 and a short time limit: the larger size has only a handful of stable inputs.
     sweep = (
         'name = "unstable"\n[sweep]\nsizes = [5, 24]\nsamples = [300, 50]\ngain = 8.0\n'
-        '[data]\nmax_time = 20.0\n[[models]]\nname = "mlp"\nhidden = [8]\nepochs = 3\n'
+        '[data]\nmax_time = 5.0\n[[models]]\nname = "mlp"\nhidden = [8]\nepochs = 3\n'
     )
     _, result = _run_config(tmp_path, sweep, "unstable")
     metrics = json.loads((tmp_path / "out" / "metrics.json").read_text())

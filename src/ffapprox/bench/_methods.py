@@ -117,7 +117,7 @@ def _exact(c: _Comparison, x64: torch.Tensor, progress) -> None:
             f"ffapprox {str(dtype).removeprefix('torch.')}", "exact", len(x), seconds, count,
             result.state.cpu().double().numpy(),
             result.status.cpu().numpy() == int(Status.STABLE),
-            notes="RK4 + exact linear solve per active set, certified",
+            notes="adaptive Dormand-Prince steps + exact solve per active set, certified",
         )  # fmt: skip
 
 

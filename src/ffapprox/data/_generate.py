@@ -71,9 +71,11 @@ def generate_dataset(
     The inputs depend only on ``seed`` (see :class:`UniformInputs`), and each input is solved
     independently: the same ``chunk_size`` gives the same bits. Across chunk sizes, states
     can differ in the last bits (~1e-15), because BLAS may sum a matrix product in an order
-    that depends on how many rows it multiplies together; statuses and steps do not change
-    short of a state within rounding of a decision threshold. ``chunk_size`` bounds the
-    solver's working memory.
+    that depends on how many rows it multiplies together; statuses and fixed points do not
+    change short of a state within rounding of a decision threshold, while the adaptive
+    method's step counts may (its step control sees the rounding; pass a solver with
+    ``reproducible=True`` to :func:`solve_fixed_points` for bitwise batch independence).
+    ``chunk_size`` bounds the solver's working memory.
 
     Arguments:
         network: the recurrent network.

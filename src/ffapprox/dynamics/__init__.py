@@ -3,6 +3,7 @@
 No file I/O beyond a network's own ``save``/``load``, no printing, no global state.
 """
 
+from ._adaptive import AdaptiveMethod as AdaptiveMethod
 from ._field import Dynamics as Dynamics
 from ._field import as_batch as as_batch
 from ._field import jacobian as jacobian

@@ -10,7 +10,7 @@ from ..common import ProgressCallback
 from ._certify import RegionCertifier
 from ._field import Dynamics
 from ._options import SolverOptions
-from ._outcomes import WINDOW_TAUS, DivergenceTest, OscillationTest, Rows
+from ._outcomes import DivergenceTest, OscillationTest, Rows
 from ._status import FixedPointResult, Status
 from ._steps import default_step_size
 
@@ -20,8 +20,8 @@ class RK4Method:
 
     The step is ``options.step_size`` or :func:`default_step_size`; every half of the
     smallest time constant each row is checked: divergence, then acceptance of its current
-    region (:class:`RegionCertifier`); every ``WINDOW_TAUS`` largest time constants, the
-    oscillation test. Step and check times depend only on the network, so rows are
+    region (:class:`RegionCertifier`); every ``options.window_taus`` largest time constants,
+    the oscillation test. Step and check times depend only on the network, so rows are
     independent of each other, and decided rows leave the batch.
     """
 
@@ -30,11 +30,12 @@ class RK4Method:
         self.dyn = dynamics
         self.h = options.step_size or default_step_size(network)
         self.check_every = max(1, round(0.5 * network.tau.min() / self.h))
-        window = max(1, round(WINDOW_TAUS * network.tau.max() / (self.h * self.check_every)))
+        window_time = options.window_taus * network.tau.max()
+        window = max(1, round(window_time / (self.h * self.check_every)))
         self.window_steps = window * self.check_every
         self.max_steps = max(1, math.ceil(options.max_time / self.h))
         self.certify = RegionCertifier(dynamics, options.rtol, options.atol)
-        self.diverging = DivergenceTest()
+        self.diverging = DivergenceTest(options.divergence_factor)
         self.oscillation = OscillationTest(options.rtol, options.atol)
 
     def __call__(

@@ -7,18 +7,25 @@ from collections.abc import Callable
 import torch
 
 from ..common import ProgressCallback, check_choice, check_dtype
+from ._adaptive import AdaptiveMethod
 from ._field import Dynamics, as_batch
 from ._network import RecurrentNetwork
-from ._options import DEFAULT_MAX_TIME, SolverOptions
+from ._options import (
+    DEFAULT_DIVERGENCE_FACTOR,
+    DEFAULT_INT_RTOL,
+    DEFAULT_MAX_TIME,
+    DEFAULT_WINDOW_TAUS,
+    SolverOptions,
+)
 from ._rk4 import RK4Method
 from ._status import FixedPointResult
 
 # A solver method is built from the dynamics and the options, then called with the drives
-# (B, N), the initial states and a progress callback. A second method is one module and
+# (B, N), the initial states and a progress callback. A further method is its modules and
 # one entry here.
 SolverMethod = Callable[[Dynamics, SolverOptions], Callable[..., FixedPointResult]]
-SOLVERS: dict[str, SolverMethod] = {"rk4": RK4Method}
-DEFAULT_METHOD = "rk4"
+SOLVERS: dict[str, SolverMethod] = {"adaptive": AdaptiveMethod, "rk4": RK4Method}
+DEFAULT_METHOD = "adaptive"
 
 
 def solve_fixed_points(
@@ -34,52 +41,55 @@ def solve_fixed_points(
     device: torch.device | str | None = None,
     method: str = DEFAULT_METHOD,
     progress: ProgressCallback | None = None,
+    window_taus: float = DEFAULT_WINDOW_TAUS,
+    divergence_factor: float = DEFAULT_DIVERGENCE_FACTOR,
+    int_rtol: float = DEFAULT_INT_RTOL,
+    reproducible: bool = False,
+    mixed_precision: bool = True,
 ) -> FixedPointResult:
     r"""Find, for each input, the stable fixed point the dynamics reach from ``x0``.
 
     Solves ``tau dx/dt = -x + W[x]^+ + i - b`` (or the rectified-recurrent form, see
-    :class:`RecurrentNetwork`) for constant inputs ``i``. The dynamics are integrated with
-    fixed-step RK4 from ``x0``; every few steps each input's current active set
-    ``{j : s_j(x) > 0}`` gives a candidate fixed point by one linear solve,
-    ``x* = (I - W D)^-1 (i - b)``. The candidate is accepted when it lies in that region
-    (consistent signs), the region's Jacobian ``A`` has eigenvalues with negative real part,
-    and either
-
-    * a Lyapunov certificate proves that the trajectory from the current state never leaves
-      the region again, hence converges to ``x*`` (see ``RegionTable``; networks of up to
-      8 neurons); or
-    * the integrated state has converged, ``|dx/dt| <= atol + rtol |x|`` element-wise,
-      without changing active set since the last check (fixed points on a boundary).
-
-    The returned state is the exact solution of the linear system, not the last iterate.
-    Inputs are independent: the step size and check times depend only on the network, and
-    settled inputs leave the batch. Inputs whose state exceeds ``1e6 (1 + |i - b| + |x0|)``
-    are ``diverging``; inputs that keep switching active sets with a non-decaying amplitude
-    over three windows of 25 ``tau_max``, and go back and forth (the last window returns to
-    its first active set, or one neuron switches at least 3 times in it), are
-    ``oscillating``; the rest, if undecided at ``max_time``, are ``unresolved``.
+    :class:`RecurrentNetwork`) for constant inputs ``i``, integrating from ``x0``. Along
+    the way each input's active set ``D`` gives a candidate ``x* = (I - W D)^-1 (i - b)``
+    (one linear solve), accepted when it lies in that region, the region is stable (the
+    Jacobian's eigenvalues have negative real parts) and either a certificate proves that
+    the trajectory never leaves the region again (``certified``) or ``|dx/dt| <= atol +
+    rtol |x|`` element-wise without a change of region (``converged``); the state returned
+    is that exact solution. Otherwise ``diverging``: ``max|x| > divergence_factor (1 +
+    max|i - b| + max|x0|)``; ``oscillating``: active sets going back and forth with a
+    steady amplitude over three windows of ``window_taus tau_max``; ``unresolved``:
+    undecided at ``max_time``. Inputs are independent: each one's steps and checks depend
+    on its own trajectory only. Methods: ``"adaptive"`` (default, :class:`AdaptiveMethod`),
+    Dormand-Prince 5(4) with a step size per input; ``"rk4"`` (:class:`RK4Method`).
 
     Arguments:
         network: the recurrent network.
         inputs: constant inputs, shape (B, N) (or (N,) for one input).
         x0: initial states (B, N); rest (zeros) when omitted.
         rtol, atol: tolerances of the convergence rule and of the region test; default
-            1e-8 / 1e-10 in float64, 1e-4 / 1e-5 in float32 (rtol is raised to at least
-            10 machine epsilons).
+            1e-8 / 1e-10 in float64, 1e-4 / 1e-5 in float32.
         max_time: integration time limit, in the units of ``tau``.
-        step_size: RK4 step; default ``1 / L``, ``L`` the largest ``|eigenvalue|`` of the
-            Jacobian over all active sets (see ``default_step_size``).
+        step_size: ``"rk4"``: the step (default :func:`default_step_size`);
+            ``"adaptive"``: every input's first step (default ``0.1 tau_min``).
         dtype: ``torch.float64`` (default) or ``torch.float32``.
         device: torch device for the computation and the result.
-        method: the solver method, a key of ``SOLVERS`` (``"rk4"``: :class:`RK4Method`).
+        method: the solver method, a key of ``SOLVERS``.
         progress: called with the number of inputs decided after each check.
+        window_taus: oscillation window, in units of the largest tau (default 25).
+        divergence_factor: factor of the divergence bound (default 1e6).
+        int_rtol: ``"adaptive"``: local error tolerance of the step control (default 1e-4).
+        reproducible: ``"adaptive"``: each input's result bitwise the same in any batch,
+            steps and times included (costs 20-45 % more time).
+        mixed_precision: ``"adaptive"``, float64, N >= 512: float32 products in transients.
+        More on the last five: :class:`SolverOptions`.
 
     Returns:
         A :class:`FixedPointResult`.
 
     Raises:
         ValueError: for inputs or ``x0`` of the wrong shape or with NaN/inf, or a bad
-            tolerance, ``max_time``, ``step_size`` or ``dtype``.
+            tolerance, ``max_time``, ``step_size``, ``dtype``, method or option.
 
     Example:
         >>> import numpy as np
@@ -91,10 +101,21 @@ def solve_fixed_points(
     """
     dtype = check_dtype(dtype)
     method = check_choice("method", method, list(SOLVERS))
-    options = SolverOptions.checked(dtype, rtol, atol, max_time, step_size)
+    options = SolverOptions.checked(
+        dtype, rtol, atol, max_time, step_size, window_taus=window_taus,
+        divergence_factor=divergence_factor, int_rtol=int_rtol, reproducible=reproducible,
+        mixed_precision=mixed_precision,
+    )  # fmt: skip
+    dyn, drive, x = _prepare(network, inputs, x0, dtype, device)
+    return SOLVERS[method](dyn, options)(drive, x, progress)
+
+
+def _prepare(network: RecurrentNetwork, inputs, x0, dtype, device):
+    """The dynamics, the drives ``inputs - bias`` and a copy of ``x0`` (zeros when None),
+    validated as (B, N) tensors on the device."""
     dyn = Dynamics(network, dtype, device)
     u = as_batch(network, "inputs", inputs, dtype, dyn.device)
     x = torch.zeros_like(u) if x0 is None else as_batch(network, "x0", x0, dtype, dyn.device)
     if x.shape != u.shape:
         raise ValueError(f"x0 must have shape {tuple(u.shape)}, got shape {tuple(x.shape)}")
-    return SOLVERS[method](dyn, options)(u - dyn.bias, x.clone(), progress)
+    return dyn, u - dyn.bias, x.clone()

@@ -48,9 +48,12 @@ class FixedPointResult(NamedTuple):
         status: :class:`Status` codes, int8 (B,).
         residual: max-norm of ``dx/dt`` at ``state`` (B,); NaN unless stable.
         settle_time: time (units of tau) at which settling was certified; NaN unless stable.
-        steps: integration steps spent on the input (B,), int64.
+        steps: integration steps spent on the input (B,), int64 (``"adaptive"``: accepted
+            steps, up to the decision).
         stability_margin: largest real part of the Jacobian's eigenvalues at ``state``
-            (negative when stable); NaN unless stable.
+            (negative when stable); NaN unless stable, and NaN where the method proved
+            stability without computing eigenvalues (``"adaptive"``: regions of more than
+            48 active neurons).
         accepted_by: :class:`Acceptance` codes, int8 (B,): the rule that accepted each
             stable input (``certified`` or ``converged``); ``none`` otherwise.
     """
@@ -79,8 +82,9 @@ class FixedPointResult(NamedTuple):
             accepted_by=torch.zeros((b,), dtype=torch.int8, device=device),
         )
 
-    def record(self, index: torch.Tensor, step: int, status: Status) -> None:
-        """Mark inputs ``index`` as decided with ``status`` after ``step`` steps (in place)."""
+    def record(self, index: torch.Tensor, step: int | torch.Tensor, status: Status) -> None:
+        """Mark inputs ``index`` as decided with ``status`` after ``step`` steps (one number,
+        or one per input) (in place)."""
         self.status[index] = int(status)
         self.steps[index] = step
 

@@ -137,7 +137,7 @@ def cost_figure(
     bins = np.unique(np.geomspace(max(1, steps.min()), steps.max() + 1, 40).astype(int))
     axes[0].hist(steps, bins=bins, color="0.45")
     axes[0].set_xscale("log")
-    axes[0].set_xlabel("RK4 steps until certified (per input)")
+    axes[0].set_xlabel("integration steps until accepted (per input)")
     axes[0].set_ylabel("inputs")
     p50, p99 = np.percentile(steps, [50, 99])
     axes[0].set_title(f"solver: p50 {p50:.0f}, p99 {p99:.0f} steps")

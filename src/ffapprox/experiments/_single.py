@@ -15,7 +15,7 @@ import numpy as np
 from ..approx import export_onnx, train
 from ..common import ProgressFactory, logger, machine_info, throughput
 from ..data import check_dataset_memory, generate_dataset
-from ..dynamics import default_step_size, solve_fixed_points
+from ..dynamics import solve_fixed_points
 from ._analyses import ANALYSES
 from ._config import ExperimentConfig
 from ._context import RunContext
@@ -61,7 +61,10 @@ class SingleNetworkRunner:
             if analysis.applies(ctx):
                 analysis.run(ctx)
         steps = ctx.test.steps[ctx.test.stable_mask]
-        settle_time = steps * default_step_size(self.network)
+        # Settle times are not stored in datasets: solve the stable test inputs again.
+        stable_inputs, _ = ctx.test_stable
+        solved = solve_fixed_points(self.network, stable_inputs, method=self.config.data.method)
+        settle_time = solved.settle_time.numpy()
         ctx.figures["fig_training.png"] = training_figure(ctx.histories)
         ctx.figures["fig_cost.png"] = cost_figure(steps, settle_time, ctx.input_gap, ctx.per_input)
         ctx.result.machine = machine_info()
