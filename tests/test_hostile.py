@@ -355,3 +355,43 @@ def test_a_later_run_mentions_stale_work_folders(workspace):
     )
     assert result.exit_code == 0, result.output
     assert "safe to delete" in result.stderr and ".old.partial-x1y2" in result.stderr
+
+
+# --- honest statuses at the edges of floating point, feasibility before work ---------------
+
+
+@pytest.mark.parametrize(
+    ("network", "inputs", "kwargs", "match"),
+    [
+        (RecurrentNetwork(np.zeros((5, 5)), tau=[1e-9, 1, 1, 1, 1]), [0.1] * 5, {},
+         "needs about 1.5e\\+11 steps per input"),
+        (RecurrentNetwork(-1e6 * np.ones((5, 5))), [0.1] * 5, {}, "weights up to 1e\\+06"),
+        (RecurrentNetwork(1e308 * np.eye(3)), [0.1] * 3, {}, "needs about inf steps"),
+        (partitioned_network(), [-1e308, 0, 0, 0, 0], {}, "inputs - bias must be at most"),
+        (partitioned_network(), [0.5] * 5, {"method": "rk4", "step_size": 100.0},
+         "exceeds RK4's stability limit"),
+    ],
+)  # fmt: skip
+def test_infeasible_solves_are_refused_before_any_work(network, inputs, kwargs, match):
+    from ffapprox import solve_fixed_points
+
+    with pytest.raises(ValueError, match=match):
+        solve_fixed_points(network, inputs, **kwargs)
+
+
+def test_huge_but_integrable_inputs_are_not_called_diverging():
+    from ffapprox import Status, solve_fixed_points
+
+    # x* = i for an inactive neuron: a stable answer, however large, is not a divergence.
+    result = solve_fixed_points(partitioned_network(), [[-1e100, 0.0, 0.0, 0.0, 0.0]])
+    assert Status(int(result.status[0])) == Status.STABLE
+    assert float(result.state[0, 0]) == -1e100
+    runaway = solve_fixed_points(RecurrentNetwork(2 * np.eye(2)), [[0.5, 0.5]])
+    assert (runaway.status == Status.DIVERGING).all()
+
+
+def test_an_infeasible_store_is_refused_before_it_is_created(tmp_path):
+    RecurrentNetwork(-1e6 * np.ones((5, 5))).save(tmp_path / "stiff.npz")
+    result = invoke("generate", tmp_path / "stiff.npz", "-n", 10, "-o", tmp_path / "d.zarr")
+    assert_one_line(result, "steps per input")
+    assert files(tmp_path) == ["stiff.npz"]

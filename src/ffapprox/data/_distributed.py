@@ -147,6 +147,9 @@ def generate_store(
     metadata = dataset_metadata(network, sampler, seed, n_samples, solver)
     task = _ChunkTask(str(path), network, sampler, seed, chunk_size, n_samples, solver, None)
 
+    # One input solved now: an infeasible solve (see solve_fixed_points) is refused before
+    # a store is created or a cluster started.
+    solve_rows(network, sampler, seed, 0, 1, **solver)
     existing = _open_matching(path, metadata, chunk_size) if path.exists() else None
     if existing is not None and existing.complete:
         return existing

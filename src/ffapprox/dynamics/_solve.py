@@ -8,6 +8,7 @@ import torch
 
 from ..common import ProgressCallback, check_choice, check_dtype
 from ._adaptive import AdaptiveMethod
+from ._feasibility import check_feasible
 from ._field import Dynamics, as_batch
 from ._network import RecurrentNetwork
 from ._options import (
@@ -107,6 +108,7 @@ def solve_fixed_points(
         mixed_precision=mixed_precision,
     )  # fmt: skip
     dyn, drive, x = _prepare(network, inputs, x0, dtype, device)
+    check_feasible(network, drive, options, dtype, method)
     return SOLVERS[method](dyn, options)(drive, x, progress)
 
 
