@@ -133,15 +133,7 @@ def generate_store(
             (before anything is written).
     """
     sampler = check_sampling(network, n_samples, inputs, low, high, chunk_size, seed)
-    check_integer("threads_per_worker", threads_per_worker, 1)
-    check_choice("method", method, list(SOLVERS))
-    if workers is not None:
-        check_integer("workers", workers, 1)
-    if workers is not None and scheduler is not None:
-        raise ValueError("give either --workers or --scheduler, not both")
-    path = Path(path).absolute()
-    if not str(path).endswith(".zarr"):
-        raise ValueError(f"--output store must end in .zarr, got {str(path)!r}")
+    path = _check_places(path, method, workers, scheduler, threads_per_worker)
     solver = {"max_time": max_time, "dtype": dtype, "rtol": rtol, "atol": atol, "device": "cpu"}
     solver["method"] = method
     metadata = dataset_metadata(network, sampler, seed, n_samples, solver)
@@ -170,6 +162,20 @@ def generate_store(
             else:
                 _solve_on_cluster(client, replace(task, threads=threads_per_worker), todo, tally)
     return ZarrDataset(path)
+
+
+def _check_places(path, method, workers, scheduler, threads_per_worker) -> Path:
+    """The store's absolute path, once where and how to solve are valid."""
+    check_integer("threads_per_worker", threads_per_worker, 1)
+    check_choice("method", method, list(SOLVERS))
+    if workers is not None:
+        check_integer("workers", workers, 1)
+    if workers is not None and scheduler is not None:
+        raise ValueError("give either --workers or --scheduler, not both")
+    path = Path(path).absolute()
+    if not str(path).endswith(".zarr"):
+        raise ValueError(f"--output store must end in .zarr, got {str(path)!r}")
+    return path
 
 
 class _Tally:

@@ -77,20 +77,18 @@ def solve_fixed_points(
         device: torch device for the computation and the result.
         method: the solver method, a key of ``SOLVERS``.
         progress: called with the number of inputs decided after each check.
-        window_taus: oscillation window, in units of the largest tau (default 25).
-        divergence_factor: factor of the divergence bound (default 1e6).
-        int_rtol: ``"adaptive"``: local error tolerance of the step control (default 1e-4).
-        reproducible: ``"adaptive"``: each input's result bitwise the same in any batch,
-            steps and times included (costs 20-45 % more time).
-        mixed_precision: ``"adaptive"``, float64, N >= 512: float32 products in transients.
-        More on the last five: :class:`SolverOptions`.
+        window_taus, divergence_factor, int_rtol, reproducible, mixed_precision: the
+            oscillation window (25 tau_max), the divergence factor (1e6), and for
+            ``"adaptive"`` the local error tolerance (1e-4), bitwise batch independence
+            (off) and float32 products in transients (on): see :class:`SolverOptions`.
 
     Returns:
         A :class:`FixedPointResult`.
 
     Raises:
-        ValueError: for inputs or ``x0`` of the wrong shape or with NaN/inf, or a bad
-            tolerance, ``max_time``, ``step_size``, ``dtype``, method or option.
+        ValueError: for inputs or ``x0`` of the wrong shape or with NaN/inf, a bad
+            tolerance, ``max_time``, ``step_size``, ``dtype``, method or option, or a solve
+            that is not feasible (see ``check_feasible``: time limit, step, dtype range).
 
     Example:
         >>> import numpy as np
