@@ -19,7 +19,11 @@ def test_packaged_default_matches_the_dataclass_defaults():
         build_network(default.network, None)[0].fingerprint()
     )
     assert dataclasses.replace(config, network=default.network) == default
-    assert [m.hidden for m in config.models] == [[5], [64, 64, 64]]
+    assert [(m.family, m.hidden) for m in config.models] == [
+        ("mlp", [5]),
+        ("mlp", [64, 64, 64]),
+        ("regions", [64, 64]),
+    ]
 
 
 def test_round_trip_through_dict():

@@ -25,8 +25,10 @@ from .data import ZarrDataset as ZarrDataset
 from .data import generate_dataset as generate_dataset
 from .data import generate_store as generate_store
 from .data import open_dataset as open_dataset
+from .dynamics import ACCEPTANCE_NAMES as ACCEPTANCE_NAMES
 from .dynamics import SOLVERS as SOLVERS
 from .dynamics import STATUS_NAMES as STATUS_NAMES
+from .dynamics import Acceptance as Acceptance
 from .dynamics import FixedPointResult as FixedPointResult
 from .dynamics import RecurrentNetwork as RecurrentNetwork
 from .dynamics import Status as Status

@@ -131,13 +131,14 @@ class NoiseRejection:
 
 
 class Capacity:
-    """Three or more models: error and winner agreement against their size."""
+    """Three or more MLPs: error and winner agreement against their size."""
 
     def applies(self, ctx: RunContext) -> bool:
-        return len(ctx.models) >= 3
+        return sum(spec.family == "mlp" for spec in ctx.config.models) >= 3
 
     def run(self, ctx: RunContext) -> None:
-        ctx.figures["fig_capacity.png"] = capacity_figure(ctx.metrics)
+        mlps = {name: m for name, m in ctx.metrics.items() if m.family == "mlp"}
+        ctx.figures["fig_capacity.png"] = capacity_figure(mlps)
 
 
 class SettlePredictor:

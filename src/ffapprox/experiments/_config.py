@@ -99,6 +99,7 @@ class ExperimentConfig:
         default_factory=lambda: [
             ModelConfig("paper", [5], epochs=100),
             ModelConfig("wide", [64, 64, 64], epochs=200, batch_size=4096, restarts=1),
+            ModelConfig("regions", [64, 64], "regions", epochs=30, batch_size=4096, restarts=1),
         ]
     )
     training: TrainingConfig = field(default_factory=TrainingConfig)
