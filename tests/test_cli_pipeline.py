@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import ctln_three_cycle
 
-from ffapprox import STATUS_NAMES, FeedForwardApproximation, FixedPointDataset
+from ffapprox import STATUS_NAMES, FeedForwardApproximation, FixedPointDataset, load_model
 from ffapprox.cli import main
 from ffapprox.networks import partitioned_network
 
@@ -67,6 +67,25 @@ def test_generate_train_predict_export(trained, tmp_path):
     (out,) = session.run(None, {"inputs": dataset.inputs[:20].astype(np.float32)})
     np.testing.assert_allclose(out, np.load(tmp_path / "out.npy"), atol=ONNX_TOLERANCE)
     assert files(tmp_path) == ["inputs.npy", "model.onnx", "out.npy"]
+
+
+def test_structured_family_from_the_command_line(trained, tmp_path):
+    data, model = trained / "data.npz", tmp_path / "regions"
+    result = invoke("train", data, "-o", model, "--family", "regions")
+    assert_bad_input(result, "--network is required with --family regions")
+    ctln_three_cycle().save(tmp_path / "other.npz")
+    args = ("train", data, "-o", model, "--architecture", "regions", "--hidden", 8)
+    assert_bad_input(
+        invoke(*args, "--network", tmp_path / "other.npz"), "not the network DATA was"
+    )
+    assert files(tmp_path) == ["other.npz"]
+    result = invoke(*args, "--network", trained / "net.npz", "--epochs", 3, "--quiet")
+    assert result.exit_code == 0, result.output
+    inputs = FixedPointDataset.load(data).inputs[:20]
+    np.save(tmp_path / "inputs.npy", inputs)
+    result = invoke("predict", model, tmp_path / "inputs.npy", "-o", tmp_path / "out.npy")
+    assert result.exit_code == 0, result.output
+    np.testing.assert_array_equal(np.load(tmp_path / "out.npy"), load_model(model).predict(inputs))
 
 
 def test_generate_reports_discarded_inputs(tmp_path):

@@ -8,6 +8,7 @@ import click
 
 from ..approx import FAMILIES, TRAINING_DEFAULTS, check_model_folder, get_family, train
 from ..data import open_dataset
+from ..dynamics import RecurrentNetwork
 from ._common import (
     check_output_folder,
     device_option,
@@ -27,10 +28,19 @@ from ._generate import counts_line
 )
 @click.option(
     "--family",
+    "--architecture",
+    "family",
     default="mlp",
     show_default=True,
     type=click.Choice(sorted(FAMILIES)),
-    help="Approximation family.",
+    help="Approximation family (--architecture is the same option).",
+)
+@click.option(
+    "--network",
+    "network_path",
+    type=click.Path(dir_okay=False),
+    help="The recurrent network DATA was generated from (.npz); the families other than "
+    "mlp start from its weights.",
 )
 @click.option(
     "--hidden",
@@ -72,6 +82,7 @@ def train_command(
     data_path,
     output,
     family,
+    network_path,
     hidden,
     epochs,
     batch_size,
@@ -92,14 +103,17 @@ def train_command(
     """
     check_output_folder(output)
     check_model_folder(output, force=force)
-    refuse_overwriting(output, data_path)
+    refuse_overwriting(output, data_path, *([network_path] if network_path else []))
     device = resolve_device(device)
     dataset = open_dataset(data_path)
     if hasattr(dataset, "require_complete"):
         dataset.require_complete()
     click.echo(counts_line(dataset))
     n = dataset.n_neurons  # from the arrays (a store's metadata is checked against them)
-    model = get_family(family, "--family").build(n, n, hidden=list(hidden) or None)
+    network = _network_of(dataset, network_path, family)
+    model = get_family(family, "--family").build(
+        n, n, network=network, hidden=list(hidden) or None
+    )
     with progress_bar(epochs, "training", not quiet, unit="epoch") as bar:
 
         def report(info: dict) -> None:
@@ -119,3 +133,22 @@ def train_command(
         f"{f'{relative:.2%}' if math.isfinite(relative) else 'n/a'} "
         f"(best epoch {history.best_epoch}, {history.wall_time:.1f} s). Wrote {output}"
     )
+
+
+def _network_of(dataset, network_path, family: str) -> RecurrentNetwork | None:
+    """The ``--network`` file, checked against the fingerprint the dataset was made with."""
+    if network_path is None:
+        if family != "mlp":
+            raise ValueError(
+                f"--network is required with --family {family} (the model starts from the "
+                "recurrent network's weights): pass the .npz DATA was generated from"
+            )
+        return None
+    network = RecurrentNetwork.load(network_path)
+    expected = dataset.metadata.get("network_fingerprint")
+    if expected is not None and expected != network.fingerprint():
+        raise ValueError(
+            f"--network {network_path!r} is not the network DATA was generated from "
+            f"(fingerprint {network.fingerprint()}, DATA says {expected})"
+        )
+    return network
