@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -345,7 +346,11 @@ def test_an_interrupted_run_cleans_up(tmp_path, sent, code):
 
 
 def test_a_later_run_mentions_stale_work_folders(workspace):
-    (workspace / ".old.partial-x1y2").mkdir()  # what a SIGKILL leaves
+    (workspace / ".old.partial-x1y2").mkdir()  # what a SIGKILL left, before owners
+    host = socket.gethostname()
+    (workspace / f".dead.partial-{_pid_of_ended()}@{host}-ab12").mkdir()
+    (workspace / f".live.partial-{os.getpid()}@{host}-cd34").mkdir()  # still running
+    (workspace / ".remote.partial-12@another-host-ef56").mkdir()  # not ours to judge
     (workspace / "tiny.toml").write_text(
         "[data]\nn_samples = 300\n[[models]]\nname = 'm'\nhidden = [4]\nepochs = 2\n"
         "[evaluation]\ntiming_repeats = 1\ntiming_inputs = 100\nsweep_points = 5\n"
@@ -355,6 +360,14 @@ def test_a_later_run_mentions_stale_work_folders(workspace):
     )
     assert result.exit_code == 0, result.output
     assert "safe to delete" in result.stderr and ".old.partial-x1y2" in result.stderr
+    assert "2 work folder(s) of runs that were killed" in result.stderr
+    assert ".dead.partial" in result.stderr and ".live.partial" not in result.stderr
+
+
+def _pid_of_ended() -> int:
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid
 
 
 # --- honest statuses at the edges of floating point, feasibility before work ---------------

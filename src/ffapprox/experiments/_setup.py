@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -68,6 +69,24 @@ def build_inputs(config: DataConfig, network_config: NetworkConfig, n_neurons: i
     )
 
 
+def _in_progress(work: Path) -> bool:
+    """Whether a work folder's run may still be going: its owner (``pid@host`` in the name)
+    is alive on this machine, or runs on another machine (not ours to judge)."""
+    owner = work.name.partition(".partial-")[2].rpartition("-")[0]
+    pid, _, host = owner.partition("@")
+    if not pid.isdigit() or not host:
+        return False  # written before owners were recorded
+    if host != socket.gethostname():
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # alive, another user's
+    return True
+
+
 @contextmanager
 def run_folder(out: Path) -> Iterator[Path]:
     """A hidden work folder beside ``out``, renamed to ``out`` when the block completes.
@@ -77,16 +96,18 @@ def run_folder(out: Path) -> Iterator[Path]:
     """
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise ValueError(f"output folder {str(out)!r} already exists and is not empty")
-    stale = sorted(out.parent.glob(".*.partial-*")) if out.parent.is_dir() else []
+    stale = [p for p in out.parent.glob(".*.partial-*") if not _in_progress(p)]
     if stale:
+        names = ", ".join(sorted(p.name for p in stale)[:3]) + (", ..." if len(stale) > 3 else "")
         logger.warning(
             f"{len(stale)} work folder(s) of runs that were killed lie in "
-            f"{str(out.parent)!r} (e.g. {stale[0].name}); they are safe to delete"
+            f"{str(out.parent)!r} ({names}); they are safe to delete"
         )
     created = [p for p in reversed(out.parents) if not p.exists()]
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        work = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+        owner = f"{os.getpid()}@{socket.gethostname()}"
+        work = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-{owner}-", dir=out.parent))
         work.chmod(file_mode(0o777))
     except OSError as err:
         raise ValueError(f"cannot write to output folder {str(out.parent)!r}: {err}") from None
