@@ -29,6 +29,31 @@ def test_winners_and_agreement():
     assert m.n_near_boundary == 1  # only row 1 has |iota_A - iota_B| = 0.9 < 0.95
 
 
+def test_mixture_sweep_agreement():
+    from ffapprox import partitioned_network
+    from ffapprox.experiments._probes import mixture_sweep, sweep_agreement
+
+    net = partitioned_network()
+    exact = lambda u: np.asarray(ff_rates(net, u))  # noqa: E731
+    swapped = lambda u: exact(u)[:, [2, 3, 0, 1, 4]]  # noqa: E731  A and B exchanged
+    sweep = mixture_sweep(net, {"exact": exact, "swapped": swapped}, [[0, 1], [2, 3]],
+                          n_points=41)  # fmt: skip
+    assert sweep_agreement(sweep, "exact") == (1.0, 0.0)
+    agreement, error = sweep_agreement(sweep, "swapped")
+    # The larger input wins on either side of alpha = 0.5 (the tie is not stable), so the
+    # swapped model picks the other winner at every stable mixture, and its error is the
+    # whole rate of the winner.
+    assert agreement == 0.0 and error == pytest.approx(1.0)
+    unsettled = sweep._replace(recurrent=np.full_like(sweep.recurrent, np.nan))
+    assert sweep_agreement(unsettled, "exact") == (None, None)
+
+
+def ff_rates(net, inputs):
+    from ffapprox import solve_fixed_points
+
+    return solve_fixed_points(net, inputs).rates.numpy()
+
+
 def test_time_average_of_a_settled_input_is_its_fixed_point():
     from ffapprox import partitioned_network, solve_fixed_points
     from ffapprox.experiments import time_averaged_rates

@@ -7,6 +7,7 @@ here (or in its own module) and one entry in :data:`ANALYSES`.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Protocol
 
 import numpy as np
@@ -26,7 +27,7 @@ from ._metrics import competition_metrics, error_metrics
 from ._noise import noise_summary, noise_sweep
 from ._noise_figures import example_figure, noise_figure
 from ._partitions import summed_inputs
-from ._probes import mixture_sweep, time_averaged_rates
+from ._probes import mixture_sweep, sweep_agreement, time_averaged_rates
 from ._results import OscillationComparison, SettleMetrics
 
 # Oscillating held-out inputs simulated for the time-averaged comparison (cost bound).
@@ -64,6 +65,12 @@ class Competition:
             n_points=ctx.config.evaluation.sweep_points,
         )
         ctx.figures["fig_competition.png"] = competition_figure(sweep)
+        for name, metrics in ctx.metrics.items():
+            agreement, error = sweep_agreement(sweep, name)
+            metrics.competition = dataclasses.replace(
+                metrics.competition, mixture_winner_agreement=agreement,
+                mixture_max_error=error,
+            )  # fmt: skip
         drive = summed_inputs(inputs, ctx.partitions)
         ctx.input_gap = np.abs(drive[:, 0] - drive[:, 1])
         count = min(len(inputs), ctx.config.evaluation.boundary_inputs)

@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 from ..dynamics import RecurrentNetwork, simulate, solve_fixed_points
-from ._partitions import partition_rates
+from ._partitions import WINNER_THRESHOLD, partition_rates
 
 # Mixtures of the Fig. 2b sweep, from all input to partition B to all to partition A.
 SWEEP_POINTS = 201
@@ -49,6 +49,25 @@ def mixture_sweep(
         name: partition_rates(predict(inputs), partitions) for name, predict in models.items()
     }
     return Sweep(alpha, inputs, recurrent, approximation, result.status.numpy())
+
+
+def sweep_agreement(sweep: Sweep, name: str) -> tuple[float | None, float | None]:
+    """How closely model ``name`` follows the recurrent network along the mixture sweep:
+    the share of mixtures (stable ones) where the most active partition is the same (or
+    none is active in both), and the largest partition-rate error over the largest
+    recurrent partition rate; ``None`` where no mixture is stable (or none is active)."""
+    stable = np.isfinite(sweep.recurrent).all(1)
+    if not stable.any():
+        return None, None
+    exact, approx = sweep.recurrent[stable], sweep.approximation[name][stable]
+
+    def winner(rates):
+        return np.where(rates.max(1) > WINNER_THRESHOLD, rates.argmax(1), -1)
+
+    agreement = float(np.mean(winner(exact) == winner(approx)))
+    peak = exact.max()
+    error = float(np.abs(approx - exact).max() / peak) if peak > 0 else None
+    return agreement, error
 
 
 def time_averaged_rates(

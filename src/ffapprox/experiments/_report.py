@@ -34,6 +34,22 @@ SUMMARY_ROWS: tuple[tuple[str, Callable[[ModelMetrics], str | None]], ...] = (
         lambda m: m.competition and percent(m.competition.winner_agreement_near_boundary),
     ),
     (
+        "Fig. 2b sweep: same winner",
+        lambda m: (
+            m.competition
+            and m.competition.mixture_winner_agreement is not None
+            and percent(m.competition.mixture_winner_agreement)
+        ),
+    ),
+    (
+        "Fig. 2b sweep: largest error (of the peak rate)",
+        lambda m: (
+            m.competition
+            and m.competition.mixture_max_error is not None
+            and percent(m.competition.mixture_max_error)
+        ),
+    ),
+    (
         "larger-input rule (approx.)",
         lambda m: m.competition and percent(m.competition.ideal_rule_agreement_approximation),
     ),

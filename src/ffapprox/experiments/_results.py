@@ -36,6 +36,10 @@ class CompetitionMetrics:
     silent_agreement: float
     ideal_rule_agreement_recurrent: float
     ideal_rule_agreement_approximation: float
+    # The mixture sweep (Fig. 2b): share of mixtures with the recurrent network's winner,
+    # and the largest partition-rate error as a share of the largest recurrent rate.
+    mixture_winner_agreement: float | None = None
+    mixture_max_error: float | None = None
 
 
 @dataclass(frozen=True)
