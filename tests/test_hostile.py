@@ -227,13 +227,19 @@ def test_dataset_metadata_that_is_a_list(workspace):
     assert_one_line(result, "metadata that is not a JSON object")
 
 
-def test_dataset_metadata_claiming_a_billion_neurons(workspace):
+@pytest.mark.parametrize(
+    ("key", "value"), [("n_neurons", 10**9), ("n_neurons", 7), ("n_samples", 5)]
+)
+def test_dataset_metadata_that_disagrees_with_its_arrays(workspace, key, value):
     with np.load(workspace / "data.npz") as data:
         arrays = {k: data[k] for k in data.files}
-    arrays["metadata"] = np.array(json.dumps({"n_neurons": 10**9}))
+    metadata = json.loads(str(arrays["metadata"]))
+    metadata[key] = value
+    arrays["metadata"] = np.array(json.dumps(metadata))
     np.savez(workspace / "bomb.npz", **arrays)
     result = invoke("train", workspace / "bomb.npz", "-o", workspace / "m", "--epochs", 2)
-    assert result.exit_code == 0, result.output  # the arrays decide: five neurons
+    assert_one_line(result, f"metadata {key} = {value} does not match its arrays")
+    assert not (workspace / "m").exists()
 
 
 @pytest.mark.parametrize(

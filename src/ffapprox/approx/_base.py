@@ -98,7 +98,7 @@ class Approximation(torch.nn.Module):
     def _batched(self, func, inputs, batch_size: int, device) -> np.ndarray:
         """``func(model, rows)`` over batches of checked inputs, concatenated as numpy."""
         batch_size = check_integer("batch_size", batch_size)
-        x = torch.from_numpy(real_array("inputs", inputs)).to(self.dtype)
+        x = torch.from_numpy(real_array("inputs", inputs))
         if x.ndim == 1:
             x = x[None]
         if x.ndim != 2 or x.shape[1] != self.n_inputs:
@@ -107,6 +107,13 @@ class Approximation(torch.nn.Module):
             )
         if not torch.isfinite(x).all():
             raise ValueError("inputs must be finite, got NaN or inf entries")
+        x = x.to(self.dtype)
+        if not torch.isfinite(x).all():
+            limit = torch.finfo(self.dtype).max
+            raise ValueError(
+                f"inputs must be within +-{limit:.3g} for a {str(self.dtype)[6:]} model, "
+                "got entries that overflow it"
+            )
         model = self
         if device is not None and check_device(device) != self.device:
             model = copy.deepcopy(self).to(device)
@@ -115,8 +122,8 @@ class Approximation(torch.nn.Module):
             out = [
                 func(model, x[a : a + batch_size].to(device)) for a in range(0, len(x), batch_size)
             ]
-        if not out:
-            return func(model, x[:0].to(device)).cpu().numpy()
+            if not out:
+                return func(model, x[:0].to(device)).cpu().numpy()
         return torch.cat(out).cpu().numpy()
 
     def save(self, directory, *, force: bool = False) -> None:

@@ -21,6 +21,8 @@ from ..common import __version__, atomic_path, file_mode, folder_of, json_text
 WEIGHTS_FILE = "model.safetensors"
 CONFIG_FILE = "model.json"
 _DTYPES = {"float32": torch.float32, "float64": torch.float64}
+# The newest model.json layout this version writes and reads.
+FORMAT_VERSION = 1
 # Errors a damaged or foreign model folder can raise while it is read.
 _READ_ERRORS = (
     OSError, ValueError, KeyError, TypeError, RuntimeError, SafetensorError, UnicodeDecodeError
@@ -35,7 +37,7 @@ def _config(model) -> dict:
     """``model.json``: the family, the architecture at the top level, dtype, metadata."""
     return {
         "format": _format_name(type(model)),
-        "format_version": 1,
+        "format_version": FORMAT_VERSION,
         "family": model.family,
         **model.architecture(),
         "dtype": str(model.dtype).removeprefix("torch."),
@@ -60,6 +62,16 @@ def read_config(directory: str | os.PathLike) -> dict:
     if not isinstance(config, dict) or not str(config.get("format", "")).startswith("ffapprox."):
         raise ValueError(
             f"{where} is not a readable model ({CONFIG_FILE} is not an ffapprox model)"
+        )
+    version = config.get("format_version", FORMAT_VERSION)
+    if isinstance(version, bool) or not isinstance(version, int) or version > FORMAT_VERSION:
+        raise ValueError(
+            f"{where} has format_version {version!r}; this ffapprox reads versions up to "
+            f"{FORMAT_VERSION} (upgrade ffapprox)"
+        )
+    if config.get("dtype", "float32") not in _DTYPES:
+        raise ValueError(
+            f"{where} has dtype {config.get('dtype')!r}, expected one of {list(_DTYPES)}"
         )
     # Files written before families existed hold the MLP.
     config.setdefault("family", "mlp")
@@ -194,6 +206,13 @@ def load_model_as(cls, directory: str | os.PathLike):
             raise ValueError(f"{WEIGHTS_FILE} is not the file {CONFIG_FILE} was written with")
         weights = load_file(directory / WEIGHTS_FILE)
         _check_finite(weights, WEIGHTS_FILE)
+        dtype = _DTYPES[config.get("dtype", "float32")]
+        for name, tensor in weights.items():
+            if tensor.is_floating_point() and tensor.dtype != dtype:
+                raise ValueError(
+                    f"{WEIGHTS_FILE} holds {name} as {str(tensor.dtype)[6:]}, but "
+                    f"{CONFIG_FILE} says {str(dtype)[6:]}"
+                )
         model = cls(**arguments).to(_DTYPES[config.get("dtype", "float32")])
         model.load_state_dict(weights)
         model.metadata = dict(config.get("metadata", {}))

@@ -10,6 +10,10 @@ from ..common import check_choice, check_integer, check_real
 SCHEDULES = ("cosine", "constant")
 
 
+# Adam's step is refused above this: larger steps only overflow the float32 optimiser state.
+MAX_LEARNING_RATE = 1e3
+
+
 @dataclass(frozen=True)
 class TrainingSettings:
     """The settings of :func:`train`, with the library's defaults (configs and the
@@ -27,7 +31,9 @@ class TrainingSettings:
         for name in ("epochs", "batch_size", "restarts", "patience"):
             check_integer(name, getattr(self, name))
         if self.learning_rate is not None:
-            check_real("learning_rate", self.learning_rate, low=0.0, low_open=True)
+            check_real(
+                "learning_rate", self.learning_rate, low=0.0, low_open=True, high=MAX_LEARNING_RATE
+            )
         check_real("validation_fraction", self.validation_fraction, low=0.0, high=1.0)
         check_choice("schedule", self.schedule, SCHEDULES)
 

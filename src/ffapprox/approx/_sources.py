@@ -5,15 +5,21 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..data import FixedPointDataset, InMemory, Streamed, ZarrDataset
+from ..common import real_array
+from ..data import MAX_TRAINING_VALUE, FixedPointDataset, InMemory, Streamed, ZarrDataset
+
+PAIR = ("inputs", "rates")
 
 
 def stable_rows(data, name: str) -> tuple[np.ndarray, np.ndarray]:
-    """``(inputs, rates)`` of the rows of ``data`` with a stable fixed point."""
+    """``(inputs, rates)`` of the rows of ``data`` with a stable fixed point (in a pair,
+    the rows whose rates hold no NaN: a dataset's convention for inputs without one)."""
     if isinstance(data, FixedPointDataset):
         inputs, rates, keep = data.inputs, data.rates, data.stable_mask
     elif isinstance(data, tuple | list) and len(data) == 2:
-        inputs, rates = (np.asarray(a, dtype=np.float64) for a in data)
+        inputs, rates = (
+            real_array(f"{name} {part}", a) for part, a in zip(PAIR, data, strict=True)
+        )
         if inputs.ndim != 2 or rates.ndim != 2 or len(inputs) != len(rates):
             raise ValueError(
                 f"{name} must be (inputs (S, N), rates (S, M)), got shapes "
@@ -29,6 +35,12 @@ def stable_rows(data, name: str) -> tuple[np.ndarray, np.ndarray]:
         if bad.any():
             raise ValueError(
                 f"{name} {column} must be finite, got NaN or inf in {int(bad.sum())} rows"
+            )
+        big = (np.abs(array) > MAX_TRAINING_VALUE).any(1)
+        if big.any():
+            raise ValueError(
+                f"{name} {column} must be within +-{MAX_TRAINING_VALUE:g} (their squared "
+                f"errors must fit float32), got larger entries in {int(big.sum())} rows"
             )
     if not keep.any():
         raise ValueError(f"{name} has no stable inputs to train on ({len(inputs)} rows)")

@@ -65,7 +65,11 @@ def counts_line(dataset, where: str = "") -> str:
     show_default=True,
     help="Rows per chunk of work and storage.",
 )
-@click.option("--workers", type=int, help="Solve on a local Dask cluster of this many workers.")
+@click.option(
+    "--workers",
+    type=int,
+    help="Solve on a local Dask cluster of this many workers (at most 4 per CPU core).",
+)
 @click.option("--scheduler", help="Solve on an existing Dask cluster, e.g. tcp://host:8786.")
 @click.option(
     "--threads-per-worker", default=1, show_default=True, help="Torch threads per Dask worker."

@@ -1,6 +1,7 @@
 """Training data: input samplers, the dataset, generation (in memory, chunked, distributed),
 file formats and the batches training reads."""
 
+from ._batches import MAX_TRAINING_VALUE as MAX_TRAINING_VALUE
 from ._batches import InMemory as InMemory
 from ._batches import Scaling as Scaling
 from ._batches import Streamed as Streamed

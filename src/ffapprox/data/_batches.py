@@ -53,6 +53,10 @@ class InMemory:
             yield x[rows], y[rows]
 
 
+# Training rows with larger entries are refused: squared errors beyond float32's range.
+MAX_TRAINING_VALUE = 1e18
+
+
 class Streamed:
     """Stable rows of a :class:`ZarrDataset`, read one chunk at a time.
 
@@ -103,6 +107,13 @@ class Streamed:
         held, have = [], 0
         for chunk in self.chunks:
             (inputs, rates), held_out = self._split(chunk)
+            for name, part in (("inputs", inputs), ("rates", rates)):
+                if part.size and np.abs(part).max() > MAX_TRAINING_VALUE:
+                    raise ValueError(
+                        f"store {str(self.store.path)!r}: {name} of chunk {chunk} must be "
+                        f"within +-{MAX_TRAINING_VALUE:g} to train on (their squared errors "
+                        "must fit float32)"
+                    )
             if have < MAX_STREAMED_VALIDATION_ROWS and len(held_out[0]):
                 held.append(held_out)
                 have += len(held_out[0])

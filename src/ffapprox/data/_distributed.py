@@ -57,6 +57,10 @@ def _solve_chunk(task: _ChunkTask, chunk: int) -> dict[str, int]:
     return count_status(arrays["status"])
 
 
+# --workers is refused above this many local worker processes per CPU core
+LOCAL_WORKERS_PER_CORE = 4
+
+
 @contextlib.contextmanager
 def _client(workers: int | None, scheduler: str | None, threads: int):
     """A Dask client on a new local cluster (``workers``) or an existing ``scheduler``."""
@@ -169,7 +173,8 @@ def _check_places(path, method, workers, scheduler, threads_per_worker) -> Path:
     check_integer("threads_per_worker", threads_per_worker, 1)
     check_choice("method", method, list(SOLVERS))
     if workers is not None:
-        check_integer("workers", workers, 1)
+        # a local cluster beyond a few processes per core only slows the machine down
+        check_integer("workers", workers, 1, LOCAL_WORKERS_PER_CORE * (os.cpu_count() or 1))
     if workers is not None and scheduler is not None:
         raise ValueError("give either --workers or --scheduler, not both")
     path = Path(path).absolute()

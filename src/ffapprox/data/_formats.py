@@ -53,6 +53,11 @@ def read_dataset_npz(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], di
         if data[key].dtype.kind not in "iu":
             raise ValueError(f"{where}: {key} must be integer, got {data[key].dtype}")
         arrays[key] = data[key].astype(dtype, copy=False)
+    rows, n = arrays["inputs"].shape if arrays["inputs"].ndim == 2 else (-1, -1)
+    for key, value in {"n_neurons": n, "n_samples": rows}.items():
+        found = metadata.get(key, value)  # older files may lack them
+        if isinstance(found, bool) or not isinstance(found, int) or found != value:
+            raise ValueError(f"{where}: metadata {key} = {found!r} does not match its arrays")
     status = data["status"]
     if status.size and not (status.min() >= 0 and status.max() < len(STATUS_NAMES)):
         raise ValueError(f"{where} has status codes outside 0..{len(STATUS_NAMES) - 1}")

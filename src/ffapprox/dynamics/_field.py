@@ -92,18 +92,24 @@ def as_batch(network: RecurrentNetwork, name: str, value, dtype, device) -> torc
             raise ValueError(
                 f"{name} must hold integer or real floating numbers, got {value.dtype}"
             )
-        tensor = value.to(device=device, dtype=dtype)
+        tensor = value.detach()
     else:
-        tensor = torch.from_numpy(real_array(name, value)).to(device=device, dtype=dtype)
+        tensor = torch.from_numpy(real_array(name, value))
+    n = network.n_neurons
     if tensor.ndim == 0:
-        raise ValueError(f"{name} must have shape (B, {network.n_neurons}), got a scalar")
+        raise ValueError(f"{name} must have shape (B, {n}), got a scalar")
+    if tensor.ndim > 2 or tensor.shape[-1] != n:
+        raise ValueError(f"{name} must have shape (B, {n}), got shape {tuple(tensor.shape)}")
     if tensor.ndim == 1:
         tensor = tensor[None]
-    n = network.n_neurons
-    if tensor.ndim != 2 or tensor.shape[1] != n:
-        raise ValueError(f"{name} must have shape (B, {n}), got shape {tuple(tensor.shape)}")
     if not torch.isfinite(tensor).all():
         raise ValueError(f"{name} must be finite, got NaN or inf entries")
+    tensor = tensor.to(device=device, dtype=dtype)
+    if not torch.isfinite(tensor).all():
+        raise ValueError(
+            f"{name} must be within +-{torch.finfo(dtype).max:.3g} in {str(dtype)[6:]}, "
+            "got entries that overflow it"
+        )
     return tensor
 
 

@@ -68,6 +68,13 @@ class NetworkConfig:
                     f"network.partitions[{k}] must be a non-empty list of neuron indices, "
                     f"got {group}"
                 )
+        seen = [i for group in self.partitions or [] for i in group]
+        if len(seen) != len(set(seen)):
+            shared = sorted({i for i in seen if seen.count(i) > 1})
+            raise ValueError(
+                f"network.partitions must not share neurons, got {self.partitions} "
+                f"(neurons {shared} are in more than one)"
+            )
 
 
 @dataclass(frozen=True)

@@ -124,7 +124,10 @@ def load_config(
         path = Path(path)
         if not path.is_file():
             raise ValueError(f"config file {str(path)!r} does not exist")
-        text = path.read_text()
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise ValueError(f"config file {str(path)!r} is not UTF-8 text (TOML)") from None
         base = path.parent
     try:
         data = tomllib.loads(text)

@@ -56,7 +56,10 @@ def ctln_network(
         >>> float(net.weights[1, 0]), float(net.weights[0, 1]), float(net.bias[0])
         (-0.75, -1.5, -1.0)
     """
-    pairs = np.asarray(list(edges), dtype=np.int64) if edges is not None else None
+    try:
+        pairs = np.asarray(list(edges), dtype=np.int64) if edges is not None else None
+    except (TypeError, ValueError):
+        raise ValueError(f"edges must be (source, target) pairs, got {edges!r}") from None
     if pairs is None or (pairs.size and (pairs.ndim != 2 or pairs.shape[1] != 2)):
         raise ValueError(f"edges must be (source, target) pairs, got {edges!r}")
     pairs = pairs.reshape(-1, 2)
