@@ -6,6 +6,7 @@ import html
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import NullFormatter
 
 from ._figures import PARTITION_COLOURS
 from ._results import percent
@@ -31,6 +32,7 @@ def scale_figure(result: ScaleResult) -> Figure:
         cost_ax.axvline(1e6 / network.solver_fixed_points_per_s, color="k", ls="--", lw=1,
                         label="exact solver")  # fmt: skip
         samples_ax.set_title(f"{name} (N = {network.n_neurons}, {network.inputs} inputs)")
+        samples_ax.xaxis.set_minor_formatter(NullFormatter())  # labels of 2e3, 3e3, ... overlap
         samples_ax.set_xlabel("stable training samples")
         samples_ax.set_ylabel("relative RMSE (%)")
         cost_ax.set_xlabel(r"time per input ($\mu$s, batched)")
