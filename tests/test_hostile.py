@@ -339,13 +339,24 @@ def test_a_failed_run_leaves_no_folders_it_created(workspace):
 @pytest.mark.parametrize(("sent", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
 def test_an_interrupted_run_cleans_up(tmp_path, sent, code):
     command = [sys.executable, "-m", "ffapprox", "run", "--out", str(tmp_path / "out")]
-    process = subprocess.Popen(command, cwd=tmp_path, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 60
-    while not list(tmp_path.glob(".out.partial-*")) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    time.sleep(1.0)  # well into the work
-    process.send_signal(sent)
-    _, stderr = process.communicate(timeout=60)
+    process = subprocess.Popen(
+        command,
+        cwd=tmp_path,
+        stderr=subprocess.PIPE,
+        text=True,
+        # a test runner started in the background (`cmd &`) ignores SIGINT, and so would
+        # its children; the command's own handling is what is tested
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not list(tmp_path.glob(".out.partial-*")) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        time.sleep(1.0)  # well into the work
+        process.send_signal(sent)
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        process.kill()
     assert process.returncode == code, stderr
     assert stderr.strip().splitlines()[-1] in ("Terminated.", "Interrupted.")
     assert list(tmp_path.iterdir()) == []
