@@ -49,7 +49,7 @@ def test_inputs_that_overflow_float32_are_named_as_such(workspace):  # noqa: F81
     result = invoke(
         "predict", workspace / "model", workspace / "big.npy", "-o", workspace / "p.npy"
     )
-    assert_one_line(result, "inputs must be within +-3.4e+38 for a float32 model")
+    assert_one_line(result, "inputs must be within +-3.4e+38 in float32")
     with pytest.raises(ValueError, match="within"):
         ff.solve_fixed_points(partitioned_network(), np.full((1, 5), 1e50), dtype=torch.float32)
 

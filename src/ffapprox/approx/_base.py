@@ -8,7 +8,7 @@ from typing import ClassVar
 import numpy as np
 import torch
 
-from ..common import check_device, check_integer, real_array
+from ..common import check_device, check_integer, finite_tensor, real_array
 from ._formats import load_model_as, save_model
 
 # Rows evaluated at once by predict().
@@ -105,15 +105,7 @@ class Approximation(torch.nn.Module):
             raise ValueError(
                 f"inputs must have shape (B, {self.n_inputs}), got shape {tuple(x.shape)}"
             )
-        if not torch.isfinite(x).all():
-            raise ValueError("inputs must be finite, got NaN or inf entries")
-        x = x.to(self.dtype)
-        if not torch.isfinite(x).all():
-            limit = torch.finfo(self.dtype).max
-            raise ValueError(
-                f"inputs must be within +-{limit:.3g} for a {str(self.dtype)[6:]} model, "
-                "got entries that overflow it"
-            )
+        x = finite_tensor("inputs", x, self.dtype)
         model = self
         if device is not None and check_device(device) != self.device:
             model = copy.deepcopy(self).to(device)

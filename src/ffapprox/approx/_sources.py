@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..common import real_array
-from ..data import MAX_TRAINING_VALUE, FixedPointDataset, InMemory, Streamed, ZarrDataset
+from ..data import FixedPointDataset, InMemory, Streamed, ZarrDataset, check_training_values
 
 PAIR = ("inputs", "rates")
 
@@ -36,12 +36,7 @@ def stable_rows(data, name: str) -> tuple[np.ndarray, np.ndarray]:
             raise ValueError(
                 f"{name} {column} must be finite, got NaN or inf in {int(bad.sum())} rows"
             )
-        big = (np.abs(array) > MAX_TRAINING_VALUE).any(1)
-        if big.any():
-            raise ValueError(
-                f"{name} {column} must be within +-{MAX_TRAINING_VALUE:g} (their squared "
-                f"errors must fit float32), got larger entries in {int(big.sum())} rows"
-            )
+        check_training_values(f"{name} {column}", array)
     if not keep.any():
         raise ValueError(f"{name} has no stable inputs to train on ({len(inputs)} rows)")
     return inputs[keep], rates[keep]

@@ -12,6 +12,7 @@ from ._checks import check_dtype as check_dtype
 from ._checks import check_integer as check_integer
 from ._checks import check_pair as check_pair
 from ._checks import check_real as check_real
+from ._checks import finite_tensor as finite_tensor
 from ._checks import real_array as real_array
 from ._files import atomic_path as atomic_path
 from ._files import file_mode as file_mode

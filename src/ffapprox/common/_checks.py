@@ -118,3 +118,20 @@ def real_array(name: str, value, *, dtype=np.float64) -> np.ndarray:
             f"{name} must hold integer or real floating numbers, got dtype {array.dtype}"
         )
     return np.array(array, dtype=dtype)
+
+
+def finite_tensor(name: str, tensor: torch.Tensor, dtype: torch.dtype, device=None):
+    """``tensor`` cast to ``dtype`` (and ``device``) once it is finite there.
+
+    One scan when all is well; on failure the message says whether the entries were NaN or
+    inf to begin with, or only overflow ``dtype``.
+    """
+    cast = tensor.to(device=device, dtype=dtype)
+    if not torch.isfinite(cast).all():
+        if not torch.isfinite(tensor).all():
+            raise ValueError(f"{name} must be finite, got NaN or inf entries")
+        raise ValueError(
+            f"{name} must be within +-{torch.finfo(dtype).max:.3g} in "
+            f"{str(dtype).removeprefix('torch.')}, got entries that overflow it"
+        )
+    return cast

@@ -5,6 +5,7 @@ from ._batches import MAX_TRAINING_VALUE as MAX_TRAINING_VALUE
 from ._batches import InMemory as InMemory
 from ._batches import Scaling as Scaling
 from ._batches import Streamed as Streamed
+from ._batches import check_training_values as check_training_values
 from ._dataset import FixedPointDataset as FixedPointDataset
 from ._distributed import generate_store as generate_store
 from ._generate import check_dataset_memory as check_dataset_memory

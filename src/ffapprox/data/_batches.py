@@ -57,6 +57,16 @@ class InMemory:
 MAX_TRAINING_VALUE = 1e18
 
 
+def check_training_values(what: str, array: np.ndarray) -> None:
+    """Refuse rows of ``array`` (S, N) with entries beyond ``MAX_TRAINING_VALUE``."""
+    big = (np.abs(array) > MAX_TRAINING_VALUE).any(1)
+    if big.any():
+        raise ValueError(
+            f"{what} must be within +-{MAX_TRAINING_VALUE:g} (their squared errors must fit "
+            f"float32), got larger entries in {int(big.sum())} rows"
+        )
+
+
 class Streamed:
     """Stable rows of a :class:`ZarrDataset`, read one chunk at a time.
 
@@ -108,12 +118,9 @@ class Streamed:
         for chunk in self.chunks:
             (inputs, rates), held_out = self._split(chunk)
             for name, part in (("inputs", inputs), ("rates", rates)):
-                if part.size and np.abs(part).max() > MAX_TRAINING_VALUE:
-                    raise ValueError(
-                        f"store {str(self.store.path)!r}: {name} of chunk {chunk} must be "
-                        f"within +-{MAX_TRAINING_VALUE:g} to train on (their squared errors "
-                        "must fit float32)"
-                    )
+                check_training_values(
+                    f"store {str(self.store.path)!r}: {name} of chunk {chunk}", part
+                )
             if have < MAX_STREAMED_VALIDATION_ROWS and len(held_out[0]):
                 held.append(held_out)
                 have += len(held_out[0])

@@ -28,6 +28,15 @@ def write_dataset_npz(path: str | os.PathLike, arrays: dict, metadata: dict) -> 
     )
 
 
+def check_counts(metadata: dict, expected: dict[str, int], where: str, *, required: bool):
+    """Refuse metadata whose integer counts differ from ``expected`` (taken from the
+    arrays); a missing count is refused only if ``required``."""
+    for key, value in expected.items():
+        found = metadata.get(key) if required else metadata.get(key, value)
+        if isinstance(found, bool) or not isinstance(found, int) or found != value:
+            raise ValueError(f"{where}: metadata {key} = {found!r} does not match its arrays")
+
+
 def read_dataset_npz(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], dict]:
     """The arrays and metadata of a dataset file; one-line ``ValueError`` if unreadable."""
     data = load_npz(path, DATASET_KEYS, "dataset")
@@ -54,10 +63,8 @@ def read_dataset_npz(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], di
             raise ValueError(f"{where}: {key} must be integer, got {data[key].dtype}")
         arrays[key] = data[key].astype(dtype, copy=False)
     rows, n = arrays["inputs"].shape if arrays["inputs"].ndim == 2 else (-1, -1)
-    for key, value in {"n_neurons": n, "n_samples": rows}.items():
-        found = metadata.get(key, value)  # older files may lack them
-        if isinstance(found, bool) or not isinstance(found, int) or found != value:
-            raise ValueError(f"{where}: metadata {key} = {found!r} does not match its arrays")
+    # older files may lack the counts
+    check_counts(metadata, {"n_neurons": n, "n_samples": rows}, where, required=False)
     status = data["status"]
     if status.size and not (status.min() >= 0 and status.max() < len(STATUS_NAMES)):
         raise ValueError(f"{where} has status codes outside 0..{len(STATUS_NAMES) - 1}")

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from ..dynamics import STATUS_NAMES, Status, count_status
+from ._formats import check_counts
 from ._store import ARRAYS, OPTIONAL_ARRAYS, zarr_module
 
 
@@ -17,10 +18,7 @@ def _checked_metadata(metadata, arrays: dict, where: str) -> dict:
         raise ValueError(f"{where}: metadata must be a table, got {type(metadata).__name__}")
     rows, n = arrays["inputs"].shape if len(arrays["inputs"].shape) == 2 else (-1, -1)
     expected = {"chunk_size": arrays["inputs"].chunks[0], "n_neurons": n, "n_samples": rows}
-    for key, value in expected.items():
-        found = metadata.get(key)
-        if isinstance(found, bool) or not isinstance(found, int) or found != value:
-            raise ValueError(f"{where}: metadata {key} = {found!r} does not match its arrays")
+    check_counts(metadata, expected, where, required=True)
     for name in ARRAYS:
         if name in arrays and arrays[name].shape[0] != rows:
             raise ValueError(

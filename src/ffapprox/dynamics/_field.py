@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ..common import check_device, real_array
+from ..common import check_device, finite_tensor, real_array
 from ._network import RecurrentNetwork
 
 
@@ -102,15 +102,7 @@ def as_batch(network: RecurrentNetwork, name: str, value, dtype, device) -> torc
         raise ValueError(f"{name} must have shape (B, {n}), got shape {tuple(tensor.shape)}")
     if tensor.ndim == 1:
         tensor = tensor[None]
-    if not torch.isfinite(tensor).all():
-        raise ValueError(f"{name} must be finite, got NaN or inf entries")
-    tensor = tensor.to(device=device, dtype=dtype)
-    if not torch.isfinite(tensor).all():
-        raise ValueError(
-            f"{name} must be within +-{torch.finfo(dtype).max:.3g} in {str(dtype)[6:]}, "
-            "got entries that overflow it"
-        )
-    return tensor
+    return finite_tensor(name, tensor, dtype, device)
 
 
 def vector_field(network: RecurrentNetwork, state, inputs) -> torch.Tensor:
